@@ -1,0 +1,119 @@
+// swift-tools-version: 6.0
+//
+// deat: adversarial training (DEAT, M+ acceleration and baselines) and robustness evaluation,
+// in Swift over libtorch. Layers (style-anchors.md §9); no target imports one above it:
+//
+//   CTorch ← Torch ← NN ← Models
+//   SafeTensors ← NN            (Foundation only)
+//   CZlib, Torch ← Datasets
+//   NN, Models, Datasets ← DeatCLI (executable `deat`), DeatBench (executable `deat-bench`)
+//
+// Finding libtorch (the tch-rs ladder, read here as mlx-swift reads SPM_CUDA):
+//   LIBTORCH unset            Debian's libtorch-dev 1.13 (CPU) under /usr, C++17.
+//   LIBTORCH=/path            a libtorch tree or a PyTorch installation's `torch` folder
+//                             (`python -c 'import torch,os;print(os.path.dirname(torch.__file__))'`):
+//                             headers from $LIBTORCH/include, libraries from $LIBTORCH/lib.
+//   LIBTORCH_CXX_STD=c++20    language standard for the shim; default c++17 for /usr, c++20 for LIBTORCH
+//                             (libtorch >= 2.10 headers need C++20, 1.13's break under it).
+//   LIBTORCH_CXX11_ABI=0|1    -D_GLIBCXX_USE_CXX11_ABI; default 1 (PyTorch wheels since 2.x and Debian).
+//   LIBTORCH_CUDA=1|0         link torch_cuda; default: whenever $LIBTORCH/lib/libtorch_cuda.so exists.
+import Foundation
+import PackageDescription
+
+let env = Context.environment
+let customRoot = env["LIBTORCH"].flatMap { $0.isEmpty ? nil : $0 }
+// /usr/include is already on the compiler's path; naming it again with -isystem would break
+// libstdc++'s #include_next chain ('stdlib.h' file not found).
+let includeRoot = customRoot.map { "\($0)/include" }
+let includeFlags = (includeRoot.map { ["-isystem", $0] } ?? [])
+    + ["-isystem", "\(includeRoot ?? "/usr/include")/torch/csrc/api/include"]
+let libDir = customRoot.map { "\($0)/lib" } ?? "/usr/lib/x86_64-linux-gnu"
+let cxxStd = env["LIBTORCH_CXX_STD"] ?? (customRoot == nil ? "c++17" : "c++20")
+let cxx11ABI = env["LIBTORCH_CXX11_ABI"] ?? "1"
+let withCUDA: Bool = {
+    if let flag = env["LIBTORCH_CUDA"] { return flag == "1" }
+    return FileManager.default.fileExists(atPath: "\(libDir)/libtorch_cuda.so")
+}()
+
+var torchLinker: [LinkerSetting] = [
+    .unsafeFlags(["-L\(libDir)"]),
+    .linkedLibrary("torch_cpu"),
+    .linkedLibrary("c10"),
+]
+if customRoot != nil {
+    // RPATH rather than RUNPATH: libtorch's own dependencies (c10, gomp, cudart) are then found
+    // through the executable's path too; SwiftPM's plain -rpath becomes RUNPATH, which they do not inherit.
+    torchLinker.append(.unsafeFlags(["-Xlinker", "--disable-new-dtags", "-Xlinker", "-rpath", "-Xlinker", libDir]))
+}
+if withCUDA {
+    // --no-as-needed keeps torch_cuda loaded although no symbol of it is referenced: its static
+    // initialisers register the CUDA hooks that make `Device.cuda(i)` work.
+    torchLinker.append(.unsafeFlags(["-Xlinker", "--no-as-needed", "-Xlinker", "-ltorch_cuda", "-Xlinker", "--as-needed"]))
+}
+
+let swiftSettings: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "deat",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "deat", targets: ["DeatCLI"]),
+        .executable(name: "deat-bench", targets: ["DeatBench"]),
+        .library(name: "Torch", targets: ["Torch"]),
+        .library(name: "NN", targets: ["NN"]),
+        .library(name: "Models", targets: ["Models"]),
+        .library(name: "Datasets", targets: ["Datasets"]),
+        .library(name: "SafeTensors", targets: ["SafeTensors"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // The only code that includes libtorch headers; its public header is plain C.
+        .target(
+            name: "CTorch",
+            cxxSettings: [
+                .unsafeFlags([
+                    "-std=\(cxxStd)",
+                    "-D_GLIBCXX_USE_CXX11_ABI=\(cxx11ABI)",
+                ] + includeFlags + [
+                    "-Wno-unused-parameter", "-Wno-deprecated-declarations",
+                ]),
+            ] + (withCUDA ? [.define("DT_WITH_CUDA")] : []),
+            linkerSettings: torchLinker
+        ),
+        .target(name: "Torch", dependencies: ["CTorch"], swiftSettings: swiftSettings),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "SafeTensors", swiftSettings: swiftSettings),
+        .target(name: "NN", dependencies: ["Torch", "SafeTensors"], swiftSettings: swiftSettings),
+        .target(name: "Models", dependencies: ["NN"], swiftSettings: swiftSettings),
+        .target(name: "Datasets", dependencies: ["Torch", "CZlib"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "DeatCLI",
+            dependencies: [
+                "Torch", "NN", "Models", "Datasets",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "DeatBench",
+            dependencies: [
+                "Torch", "NN", "Models",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "TestSupport", dependencies: ["Torch"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TorchTests",
+            dependencies: ["Torch", "TestSupport"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"], swiftSettings: swiftSettings),
+        .testTarget(name: "NNTests", dependencies: ["NN", "Models", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "DeatCLITests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
+    ]
+)

@@ -1,0 +1,65 @@
+// DatasetError: the one error type of the dataset readers (issue item 5, "bad input").
+//
+// Every failure names the file (or `archive:member`) and says what is wrong in one line, with a hint
+// where the user can act on it, so the CLI can print `description` and exit non-zero.
+//
+//   do { _ = try loadImageSet(.cifar10, split: .test, directory: dir) }
+//   catch let error as DatasetError { print(error) }   // "/data/x/test_batch.bin: truncated: ..."
+
+/// A dataset file that is missing or malformed: which file, what is wrong, and what to do about it.
+public struct DatasetError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// The class of problem, for callers (and tests) that branch on it.
+    public enum Kind: String, Sendable, Equatable {
+        /// The file (or every candidate layout) does not exist.
+        case missingFile
+        /// The file exists but reading it failed at the operating-system level.
+        case unreadable
+        /// The leading magic number or signature is not the expected one.
+        case badMagic
+        /// The file ends before the data its header (or record size) promises.
+        case truncated
+        /// Bytes follow the data the header describes.
+        case trailingData
+        /// A size claim exceeds what the file could hold or a sane cap.
+        case tooLarge
+        /// Compressed data or an archive header is damaged (CRC, checksum, deflate error).
+        case corrupt
+        /// The content parses but does not have the expected structure (pickle keys, shapes, dims).
+        case badStructure
+        /// A valid but unsupported variant: an IDX element type, a pickle opcode or global.
+        case unsupported
+        /// A label is not below the class count.
+        case labelOutOfRange
+        /// Image and label counts (or shapes of parts of one split) disagree.
+        case countMismatch
+        /// A tar archive does not contain a member that the layout requires.
+        case memberMissing
+    }
+
+    /// The class of problem.
+    public let kind: Kind
+    /// The path of the offending file, or `archive:member` for a tar member, or `<memory>`.
+    public let file: String
+    /// What is wrong, in words, without the file name.
+    public let problem: String
+    /// What the user can do, e.g. "install dataset-fashion-mnist or pass --data-dir"; may be nil.
+    public let hint: String?
+
+    /// Creates an error; `file` is a path or `archive:member`.
+    public init(_ kind: Kind, file: String, _ problem: String, hint: String? = nil) {
+        self.kind = kind
+        self.file = file
+        self.problem = problem
+        self.hint = hint
+    }
+
+    /// One line: `file: problem (hint)`.
+    public var description: String {
+        "\(file): \(problem)" + (hint.map { " (\($0))" } ?? "")
+    }
+
+    /// The same error with a hint attached (kept if one is already there).
+    func withHint(_ newHint: String?) -> DatasetError {
+        DatasetError(kind, file: file, problem, hint: hint ?? newHint)
+    }
+}

@@ -1,0 +1,1 @@
+// temporary: lets the package build until the readers land (removed by the integrator)
