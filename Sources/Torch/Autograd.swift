@@ -9,6 +9,11 @@ extension Tensor {
     /// Marks this leaf as requiring (or not) gradients; returns self for chaining.
     @discardableResult
     public func requiringGrad(_ flag: Bool = true) throws -> Tensor {
+        // PyTorch's Python layer refuses this on non-leaves; libtorch's C++ API does not, so check here.
+        guard isLeaf else {
+            throw TorchError(
+                "requires_grad can only be changed on leaf tensors; use detached() for a computed tensor that must not be differentiated")
+        }
         try checkedCall { dt_set_requires_grad(handle, flag, $0) }
         return self
     }

@@ -1,0 +1,68 @@
+// Threads, seeds, random-number generators and memory behaviour.
+import Foundation
+import Testing
+import TestSupport
+import Torch
+
+@Suite("Runtime", .serialized)
+struct RuntimeTests {
+    @Test("the intra-op thread count is what deat sets")
+    func threads() {
+        let previous = Runtime.threads
+        defer { Runtime.threads = previous }
+        Runtime.threads = 2
+        #expect(Runtime.threads == 2)
+        Runtime.threads = 1
+        #expect(Runtime.threads == 1)
+        #expect(Runtime.libtorchVersion.hasPrefix("libtorch "))
+    }
+
+    @Test("the same seed draws the same numbers; another seed draws others")
+    func seeded() throws {
+        let a = try Tensor.rand([8], generator: Generator(seed: 1)).floats()
+        let b = try Tensor.rand([8], generator: Generator(seed: 1)).floats()
+        let c = try Tensor.rand([8], generator: Generator(seed: 2)).floats()
+        #expect(a == b)
+        #expect(a != c)
+        Runtime.manualSeed(3)
+        let d = try Tensor.randn([4]).floats()
+        Runtime.manualSeed(3)
+        #expect(try Tensor.randn([4]).floats() == d)
+        #expect(try Generator(seed: 42).seed == 42)
+    }
+
+    @Test("uniform, randint and randperm stay in range")
+    func ranges() throws {
+        let gen = try Generator(seed: 0)
+        let u = try Tensor.uniform([1000], low: -0.5, high: 0.25, generator: gen).floats()
+        #expect(u.allSatisfy { $0 >= -0.5 && $0 < 0.25 })
+        #expect(u.min()! < -0.45 && u.max()! > 0.2)
+        let r = try Tensor.randint(3, 7, shape: [500], generator: gen).ints()
+        #expect(Set(r) == [3, 4, 5, 6])
+        #expect(try Tensor.randperm(50, generator: gen).ints().sorted() == Array(0..<50))
+        let coin = try Tensor.full([2000], 0.25).bernoulli(generator: gen).floats()
+        #expect(coin.allSatisfy { $0 == 0 || $0 == 1 })
+        #expect(abs(coin.reduce(0, +) / 2000 - 0.25) < 0.05)
+    }
+
+    @Test("resident memory stays flat over 10,000 create/free cycles")
+    func noLeak() throws {
+        func cycle() throws {
+            let x = try Tensor.ones([1024])  // 4 KiB each
+            let y = try (x * 2 + 1).sum()
+            _ = try y.item()
+        }
+        for _ in 0..<1000 { try cycle() }  // warm up allocator caches
+        let before = try residentBytes()
+        for _ in 0..<10_000 { try cycle() }
+        let growth = try residentBytes() - before
+        // Leaking even the 4 KiB input of each cycle would add ~40 MB.
+        #expect(growth < 8 << 20, "RSS grew by \(growth) bytes")
+    }
+
+    private func residentBytes() throws -> Int {
+        let statm = try String(contentsOfFile: "/proc/self/statm", encoding: .utf8)
+        let pages = Int(statm.split(separator: " ")[1]) ?? 0
+        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
+}
