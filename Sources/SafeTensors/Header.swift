@@ -52,29 +52,27 @@ struct SafeTensorsHeader {
         records.reserveCapacity(members.count)
         var seen = Set<String>()
         for member in members {
-            let (key, value) = (member.key, member.value)
-            guard seen.insert(key).inserted else {
-                // A second __metadata__ is also a duplicate top-level key; name it the same way.
-                throw HeaderFailure(.duplicateTensor(key))
-            }
-            if key == metadataKey {
-                metadata = try parseMetadata(value)
+            // JSONSerialization would keep one of two equal keys silently; the format forbids them.
+            // A second __metadata__ is a duplicate top-level key too, reported the same way.
+            guard seen.insert(member.key).inserted else { throw HeaderFailure(.duplicateTensor(member.key)) }
+            if member.key == metadataKey {
+                metadata = try parseMetadata(member.value)
             } else {
-                records.append(try parseRecord(name: key, value, bufferSize: bufferSize))
+                records.append(try parseRecord(name: member.key, member.value, bufferSize: bufferSize))
             }
         }
-        try checkCoverage(records, bufferSize: bufferSize)
-        return SafeTensorsHeader(metadata: metadata ?? [:], records: sortedByOffset(records))
+        let sorted = sortedByOffset(records)
+        try checkCoverage(sorted, bufferSize: bufferSize)
+        return SafeTensorsHeader(metadata: metadata ?? [:], records: sorted)
     }
 
     private static func parseMetadata(_ value: JSONValue) throws(HeaderFailure) -> [String: String] {
         guard case .object(let members) = value else { throw HeaderFailure(.invalidMetadata(key: nil)) }
         var map: [String: String] = [:]
         for member in members {
-            let (key, value) = (member.key, member.value)
-            guard case .string(let s) = value else { throw HeaderFailure(.invalidMetadata(key: key)) }
-            guard map.updateValue(s, forKey: key) == nil else {
-                throw HeaderFailure(.duplicateField(tensor: metadataKey, field: key))
+            guard case .string(let s) = member.value else { throw HeaderFailure(.invalidMetadata(key: member.key)) }
+            guard map.updateValue(s, forKey: member.key) == nil else {
+                throw HeaderFailure(.duplicateField(tensor: metadataKey, field: member.key))
             }
         }
         return map
@@ -83,46 +81,56 @@ struct SafeTensorsHeader {
     private static func parseRecord(name: String, _ value: JSONValue, bufferSize: Int)
         throws(HeaderFailure) -> TensorRecord
     {
-        guard case .object(let members) = value else { throw HeaderFailure(.tensorNotObject(tensor: name)) }
+        typealias Fail = HeaderFailure
+        guard case .object(let members) = value else { throw Fail(.tensorNotObject(tensor: name)) }
         var fields: [String: JSONValue] = [:]
         for member in members {
-            let (field, v) = (member.key, member.value)
-            guard ["dtype", "shape", "data_offsets"].contains(field) else {
-                throw HeaderFailure(.unexpectedField(tensor: name, field: field))
+            // Unknown fields are refused (the reference ignores them): no writer emits any, so one
+            // means a corrupt or foreign file.
+            guard ["dtype", "shape", "data_offsets"].contains(member.key) else {
+                throw Fail(.unexpectedField(tensor: name, field: member.key))
             }
-            guard fields.updateValue(v, forKey: field) == nil else { throw HeaderFailure(.duplicateField(tensor: name, field: field)) }
+            guard fields.updateValue(member.value, forKey: member.key) == nil else {
+                throw Fail(.duplicateField(tensor: name, field: member.key))
+            }
         }
-        guard let dtypeValue = fields["dtype"] else { throw HeaderFailure(.missingField(tensor: name, field: "dtype")) }
-        guard let shapeValue = fields["shape"] else { throw HeaderFailure(.missingField(tensor: name, field: "shape")) }
-        guard let offsetsValue = fields["data_offsets"] else { throw HeaderFailure(.missingField(tensor: name, field: "data_offsets")) }
+        guard let dtypeValue = fields["dtype"] else { throw Fail(.missingField(tensor: name, field: "dtype")) }
+        guard let shapeValue = fields["shape"] else { throw Fail(.missingField(tensor: name, field: "shape")) }
+        guard let offsetsValue = fields["data_offsets"] else {
+            throw Fail(.missingField(tensor: name, field: "data_offsets"))
+        }
 
         guard case .string(let dtypeName) = dtypeValue else {
-            throw HeaderFailure(.wrongFieldType(tensor: name, field: "dtype", expected: "a string such as \"F32\""))
+            throw Fail(.wrongFieldType(tensor: name, field: "dtype", expected: "a string such as \"F32\""))
         }
-        let shapeType = "an array of integers"
-        guard case .array(let dims) = shapeValue else {
-            throw HeaderFailure(.wrongFieldType(tensor: name, field: "shape", expected: shapeType))
-        }
+        let shapeError = Fail(.wrongFieldType(tensor: name, field: "shape", expected: "an array of integers"))
+        guard case .array(let dims) = shapeValue else { throw shapeError }
         var shape: [Int] = []
         shape.reserveCapacity(dims.count)  // bounded by the header's own length
         for dim in dims {
-            guard let d = integer(dim) else { throw HeaderFailure(.wrongFieldType(tensor: name, field: "shape", expected: shapeType)) }
+            guard let d = integer(dim) else { throw shapeError }
             shape.append(d)
         }
-        let offsetsType = "an array of two integers [begin, end]"
         guard case .array(let offsets) = offsetsValue, offsets.count == 2,
               let begin = integer(offsets[0]), let end = integer(offsets[1])
-        else { throw HeaderFailure(.wrongFieldType(tensor: name, field: "data_offsets", expected: offsetsType)) }
+        else {
+            throw Fail(.wrongFieldType(tensor: name, field: "data_offsets", expected: "an array of two integers [begin, end]"))
+        }
 
-        guard let dtype = SafeTensorsDType(rawValue: dtypeName) else { throw HeaderFailure(.unknownDType(tensor: name, dtype: dtypeName)) }
-        guard shape.allSatisfy({ $0 >= 0 }) else { throw HeaderFailure(.negativeDimension(tensor: name, shape: shape)) }
-        guard let bytes = dtype.byteCount(shape: shape) else { throw HeaderFailure(.shapeOverflow(tensor: name, shape: shape, dtype: dtype)) }
-        guard begin >= 0, begin <= end else { throw HeaderFailure(.offsetsReversed(tensor: name, begin: begin, end: end)) }
+        guard let dtype = SafeTensorsDType(rawValue: dtypeName) else {
+            throw Fail(.unknownDType(tensor: name, dtype: dtypeName))
+        }
+        guard shape.allSatisfy({ $0 >= 0 }) else { throw Fail(.negativeDimension(tensor: name, shape: shape)) }
+        // Overflow-checked: a claimed 10^12-element tensor costs a multiplication here, never an allocation.
+        guard let bytes = dtype.byteCount(shape: shape) else {
+            throw Fail(.shapeOverflow(tensor: name, shape: shape, dtype: dtype))
+        }
+        guard begin >= 0, begin <= end else { throw Fail(.offsetsReversed(tensor: name, begin: begin, end: end)) }
         guard end <= bufferSize else {
-            throw HeaderFailure(.offsetsBeyondBuffer(tensor: name, begin: begin, end: end, bufferSize: bufferSize))
+            throw Fail(.offsetsBeyondBuffer(tensor: name, begin: begin, end: end, bufferSize: bufferSize))
         }
         guard end - begin == bytes else {
-            throw HeaderFailure(.sizeMismatch(tensor: name, begin: begin, end: end, dtype: dtype, shape: shape, expectedBytes: bytes))
+            throw Fail(.sizeMismatch(tensor: name, begin: begin, end: end, dtype: dtype, shape: shape, expectedBytes: bytes))
         }
         return TensorRecord(name: name, dtype: dtype, shape: shape, begin: begin, end: end)
     }
@@ -141,12 +149,12 @@ struct SafeTensorsHeader {
         }.map(\.element)
     }
 
-    /// The byte ranges must tile [0, bufferSize) exactly: sorted by offset, each tensor starts where
+    /// `sorted` (by offset) must tile [0, bufferSize) exactly: each tensor starts where
     /// the previous one ended. Empty tensors may sit at any boundary.
-    private static func checkCoverage(_ records: [TensorRecord], bufferSize: Int) throws(HeaderFailure) {
+    private static func checkCoverage(_ sorted: [TensorRecord], bufferSize: Int) throws(HeaderFailure) {
         var covered = 0
         var previous: TensorRecord?
-        for r in sortedByOffset(records) {
+        for r in sorted {
             if r.begin < covered, let p = previous {
                 throw HeaderFailure(.overlappingTensors(tensor: r.name, other: p.name))
             }

@@ -135,9 +135,9 @@ extension SafeTensorsError.Problem: CustomStringConvertible {
         case .overlappingTensors(let t, let other):
             return "tensor \(quoted(t)): data overlaps tensor \(quoted(other))"
         case .bufferHole(let after, let before, let b, let e):
-            let where_ = [after.map { "after tensor \(quoted($0))" }, before.map { "before tensor \(quoted($0))" }]
+            let place = [after.map { "after tensor \(quoted($0))" }, before.map { "before tensor \(quoted($0))" }]
                 .compactMap { $0 }.joined(separator: " and ")
-            return "data bytes [\(b), \(e)) \(where_.isEmpty ? "" : where_ + " ")belong to no tensor; the buffer must be fully covered"
+            return "data bytes [\(b), \(e)) \(place.isEmpty ? "" : place + " ")belong to no tensor; the buffer must be fully covered"
         case .reservedName(let t):
             return "tensor \(quoted(t)): name is reserved for metadata"
         case .dataSizeMismatch(let t, let dtype, let shape, let expected, let actual):

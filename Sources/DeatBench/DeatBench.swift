@@ -1,0 +1,179 @@
+// DeatBench.swift: `deat-bench`, deat side by side with PyTorch on the same machine, same libtorch
+// and same thread count, reported as a ratio (the figure that survives a shared machine).
+//
+//   swift run -c release deat-bench step   # SmallCNN forward+backward+SGD, batch 128, 1×28×28
+//   swift run -c release deat-bench ops    # per-op overhead: 10,000 tiny adds
+//
+// The PyTorch peer is scripts/bench/step.py, run with /usr/bin/python3 (Debian's python3-torch).
+// Runs alternate deat, PyTorch, deat, PyTorch, … so that drift in machine load hits both.
+import ArgumentParser
+import Foundation
+import Models
+import NN
+import Torch
+
+@main
+struct DeatBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "deat-bench",
+        abstract: "Benchmarks deat against the same work in PyTorch on this machine.",
+        subcommands: [Step.self, Ops.self]
+    )
+
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as TorchError {
+            FileHandle.standardError.write(Data("error: \(error.oneLine)\n".utf8))
+            Foundation.exit(1)
+        } catch {
+            exit(withError: error)
+        }
+    }
+}
+
+struct PeerOptions: ParsableArguments {
+    @Option(help: "libtorch intra-op threads, set identically in deat and PyTorch (default: all cores).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Alternating rounds (deat then PyTorch); the median of each side is reported.")
+    var rounds: Int = 3
+
+    @Option(help: "Python interpreter that has Debian's torch.")
+    var python: String = "/usr/bin/python3"
+
+    @Option(help: "The PyTorch peer script.")
+    var peer: String = "scripts/bench/step.py"
+
+    func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1") }
+    }
+
+    /// Runs the PyTorch peer and returns its JSON result.
+    func runPeer(_ arguments: [String]) throws -> [String: Any] {
+        guard FileManager.default.isExecutableFile(atPath: python) else {
+            throw TorchError("\(python) not found: install python3-torch (scripts/install-deps.sh) or pass --python")
+        }
+        guard FileManager.default.fileExists(atPath: peer) else {
+            throw TorchError("\(peer) not found: run deat-bench from the repository root or pass --peer")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [peer] + arguments + ["--threads", String(threads)]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0,
+            let line = String(decoding: output, as: UTF8.self).split(separator: "\n").last,
+            let json = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+        else {
+            throw TorchError("the PyTorch peer \(peer) failed (exit \(process.terminationStatus))")
+        }
+        return json
+    }
+}
+
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    return sorted[sorted.count / 2]
+}
+
+func printRow(_ label: String, _ value: String) {
+    print(label.padding(toLength: 34, withPad: " ", startingAt: 0) + value)
+}
+
+struct Step: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "SmallCNN forward + backward + SGD step (batch 128, 1×28×28), deat vs PyTorch.")
+
+    @OptionGroup var options: PeerOptions
+
+    @Option(help: "Batch size.")
+    var batch: Int = 128
+
+    @Option(help: "Timed steps per round (the median step time is kept).")
+    var iters: Int = 30
+
+    @Option(help: "Untimed warm-up steps per round.")
+    var warmup: Int = 5
+
+    func run() throws {
+        Runtime.threads = options.threads
+        var deatTimes: [Double] = [], torchTimes: [Double] = []
+        for _ in 0..<options.rounds {
+            deatTimes.append(try deatStep())
+            let peer = try options.runPeer(["step", "--batch", String(batch), "--iters", String(iters), "--warmup", String(warmup)])
+            torchTimes.append(peer["seconds_per_step"] as? Double ?? .nan)
+        }
+        let deat = median(deatTimes), torch = median(torchTimes)
+        print("SmallCNN train step, batch \(batch), \(options.threads) thread(s), \(Runtime.libtorchVersion), \(options.rounds) round(s)")
+        printRow("deat (Swift)", String(format: "%8.2f ms/step  %9.0f img/s", deat * 1e3, Double(batch) / deat))
+        printRow("PyTorch (Python)", String(format: "%8.2f ms/step  %9.0f img/s", torch * 1e3, Double(batch) / torch))
+        printRow("ratio deat/PyTorch (time)", String(format: "%8.3f", deat / torch))
+    }
+
+    /// Median seconds per step of the same loop as scripts/bench/step.py.
+    func deatStep() throws -> Double {
+        let model = try SmallCNN(generator: Generator(seed: 0))
+        let optimizer = try SGD(parameters: model.parameters(), learningRate: 0.01, momentum: 0.9)
+        let gen = try Generator(seed: 1)
+        let x = try Tensor.rand([batch, 1, 28, 28], generator: gen)
+        let y = try Tensor.randint(0, 10, shape: [batch], generator: gen)
+        func step() throws -> Tensor {
+            let loss = try F.crossEntropy(model(x), target: y)
+            try optimizer.zeroGrad()
+            try loss.backward()
+            try optimizer.step()
+            return loss
+        }
+        for _ in 0..<warmup { _ = try step() }
+        var times: [Double] = []
+        for _ in 0..<iters {
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = try step().item()
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        return median(times)
+    }
+}
+
+struct Ops: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Per-op overhead: tiny one-element adds, deat vs PyTorch.")
+
+    @OptionGroup var options: PeerOptions
+
+    @Option(help: "Adds per timing.")
+    var count: Int = 10_000
+
+    func run() throws {
+        Runtime.threads = options.threads
+        var deatTimes: [Double] = [], torchTimes: [Double] = []
+        for _ in 0..<options.rounds {
+            deatTimes.append(try deatOps())
+            let peer = try options.runPeer(["ops", "--count", String(count)])
+            torchTimes.append(peer["seconds_per_op"] as? Double ?? .nan)
+        }
+        let deat = median(deatTimes), torch = median(torchTimes)
+        print("\(count) adds of 1-element tensors, \(options.threads) thread(s), \(Runtime.libtorchVersion)")
+        printRow("deat (Swift)", String(format: "%8.3f µs/op", deat * 1e6))
+        printRow("PyTorch (Python)", String(format: "%8.3f µs/op", torch * 1e6))
+        printRow("ratio deat/PyTorch (time)", String(format: "%8.3f", deat / torch))
+    }
+
+    /// Best-of-5 seconds per add, as the peer measures it.
+    func deatOps() throws -> Double {
+        let a = try Tensor.ones([1]), b = try Tensor.ones([1])
+        for _ in 0..<1000 { _ = try a + b }
+        var best = Double.infinity
+        for _ in 0..<5 {
+            let start = DispatchTime.now().uptimeNanoseconds
+            for _ in 0..<count { _ = try a + b }
+            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(count))
+        }
+        return best
+    }
+}

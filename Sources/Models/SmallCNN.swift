@@ -1,0 +1,48 @@
+// SmallCNN.swift: deat's model for Fashion-MNIST/MNIST (reference-methods.md §8 defaults).
+// Three 3×3 convolutions (1→32, 32→64 stride 2, 64→128 stride 2), ReLU after each, global average
+// pooling and a linear classifier: 28×28 → 28 → 14 → 7 → 1. Its PyTorch twin is
+// scripts/bench/models.py `SmallCNN`, with the same state_dict keys:
+//   conv1.weight [32,1,3,3] conv1.bias [32] conv2.weight [64,32,3,3] conv2.bias [64]
+//   conv3.weight [128,64,3,3] conv3.bias [128] fc.weight [10,128] fc.bias [10]
+// Normalisation (x − mean)/std is applied inside, with no state_dict key.
+import NN
+import Torch
+
+public final class SmallCNN: Layer {
+    public let normalize: Normalize
+    public let conv1: Conv2d
+    public let conv2: Conv2d
+    public let conv3: Conv2d
+    public let fc: Linear
+    public var training = true
+
+    /// Fashion-MNIST's mean and std (reference-methods.md §8).
+    public static let fashionMNISTMean: [Float] = [0.2860]
+    public static let fashionMNISTStd: [Float] = [0.3530]
+
+    public init(
+        inChannels: Int = 1, classes: Int = 10, mean: [Float] = SmallCNN.fashionMNISTMean,
+        std: [Float] = SmallCNN.fashionMNISTStd, device: Device = .cpu, generator: Generator? = nil
+    ) throws {
+        // Registration order = PyTorch's __init__ order, which fixes the draw order from `generator`.
+        normalize = try Normalize(mean: mean, std: std, device: device)
+        conv1 = try Conv2d(inChannels, 32, kernelSize: 3, padding: 1, device: device, generator: generator)
+        conv2 = try Conv2d(32, 64, kernelSize: 3, stride: 2, padding: 1, device: device, generator: generator)
+        conv3 = try Conv2d(64, 128, kernelSize: 3, stride: 2, padding: 1, device: device, generator: generator)
+        fc = try Linear(128, classes, device: device, generator: generator)
+    }
+
+    public var children: [(name: String, module: any Module)] {
+        [("conv1", conv1), ("conv2", conv2), ("conv3", conv3), ("fc", fc)]
+    }
+
+    /// Logits for images in [0, 1], shape [N, C, H, W].
+    public func callAsFunction(_ input: Tensor) throws -> Tensor {
+        var x = try normalize(input)
+        x = try F.relu(conv1(x))
+        x = try F.relu(conv2(x))
+        x = try F.relu(conv3(x))
+        x = try F.adaptiveAvgPool2d(x, outputSize: (1, 1)).flattened(from: 1)
+        return try fc(x)
+    }
+}

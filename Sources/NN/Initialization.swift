@@ -1,0 +1,23 @@
+// Initialization.swift: PyTorch's default initialisers, drawn from a deat Generator so that a seed
+// fixes every weight.
+import Torch
+
+/// Weight and bias draws as `nn.Conv2d`/`nn.Linear.reset_parameters()` make them.
+public enum Init {
+    /// kaiming_uniform_(a=√5): U(−b, b) with b = gain·√(3/fan_in), gain = √(2/(1+a²)) = √(1/3),
+    /// which simplifies to b = 1/√fan_in.
+    public static func kaimingUniformDefault(
+        _ shape: [Int], fanIn: Int, device: Device = .cpu, generator: Generator? = nil
+    ) throws -> Tensor {
+        let bound = 1 / Double(fanIn).squareRoot()
+        return try Tensor.uniform(shape, low: -bound, high: bound, device: device, generator: generator)
+    }
+
+    /// The bias of a conv/linear layer: U(−1/√fan_in, 1/√fan_in).
+    public static func biasUniform(_ count: Int, fanIn: Int, device: Device = .cpu, generator: Generator? = nil) throws
+        -> Tensor
+    {
+        let bound = fanIn > 0 ? 1 / Double(fanIn).squareRoot() : 0
+        return try Tensor.uniform([count], low: -bound, high: bound, device: device, generator: generator)
+    }
+}
