@@ -40,6 +40,8 @@ final class GzipReader: ByteReader {
     private let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)  // zlib keeps a back-pointer: needs a stable address
     private var initialized = false
     private var input: [UInt8] = []
+    /// Output lands here first: appending a filled slice is a memcpy, growing `buffer` blindly is not.
+    private var scratch = [UInt8](repeating: 0, count: 1 << 18)
     private var inputOffset = 0
     private var memberEnded = false
     private var finished = false
@@ -67,16 +69,14 @@ final class GzipReader: ByteReader {
             guard status == Z_OK else { throw DatasetError(.corrupt, file: file, "zlib init failed (\(status))") }
             initialized = true
         }
-        let start = buffer.count
-        buffer.append(contentsOf: repeatElement(0, count: count))
+        let wanted = min(count, scratch.count)
         var written = 0
-        defer { buffer.removeLast(count - written) }
-        while written == 0 {
+        while written < wanted {
             if inputOffset == input.count {
                 input.removeAll(keepingCapacity: true)
                 inputOffset = 0
                 if try source.read(upTo: 1 << 16, into: &input) == 0 {
-                    if memberEnded { finished = true; return 0 }
+                    if memberEnded { finished = true; break }
                     throw DatasetError(.truncated, file: file,
                                        "truncated gzip data: the stream ends before its end marker and CRC")
                 }
@@ -86,7 +86,7 @@ final class GzipReader: ByteReader {
                 inflateReset(stream)
                 memberEnded = false
             }
-            let (status, consumed, made) = inflateStep(into: &buffer, at: start + written, capacity: count - written)
+            let (status, consumed, made) = inflateStep(at: written, capacity: wanted - written)
             inputOffset += consumed
             written += made
             switch status {
@@ -104,17 +104,16 @@ final class GzipReader: ByteReader {
             throw DatasetError(.tooLarge, file: file,
                                "gzip data inflates to more than \(limit) bytes, more than this format can need")
         }
+        buffer.append(contentsOf: scratch[0..<written])
         return written
     }
 
     /// One inflate call; pointers into the Swift arrays live only inside this call.
-    private func inflateStep(into buffer: inout [UInt8], at offset: Int, capacity: Int)
-        -> (status: Int32, consumed: Int, produced: Int)
-    {
+    private func inflateStep(at offset: Int, capacity: Int) -> (status: Int32, consumed: Int, produced: Int) {
         let available = input.count - inputOffset
         let inputStart = inputOffset
         return input.withUnsafeMutableBufferPointer { inBuffer in
-            buffer.withUnsafeMutableBufferPointer { outBuffer in
+            scratch.withUnsafeMutableBufferPointer { outBuffer in
                 stream.pointee.next_in = inBuffer.baseAddress! + inputStart
                 stream.pointee.avail_in = UInt32(available)
                 stream.pointee.next_out = outBuffer.baseAddress! + offset

@@ -15,6 +15,13 @@ public struct IDXArray: Sendable, Equatable {
     public let dimensions: [Int]
     /// The elements; `bytes.count` is the product of `dimensions`.
     public let bytes: [UInt8]
+
+    /// Wraps already-checked contents (the product of `dimensions` must equal `bytes.count`).
+    public init(dimensions: [Int], bytes: [UInt8]) {
+        precondition(dimensions.reduce(1, *) == bytes.count, "IDXArray: dimensions do not match the byte count")
+        self.dimensions = dimensions
+        self.bytes = bytes
+    }
 }
 
 /// Reader for IDX files (type 0x08 only).

@@ -9,15 +9,21 @@
 
 /// A Python value from a pickle, as data.
 public enum PickleValue: Sendable, Equatable {
+    /// `None`.
     case none
+    /// `True` / `False`.
     case bool(Bool)
+    /// An integer that fits in 64 bits (larger ones are rejected when read).
     case int(Int64)
+    /// A `float` (BINFLOAT).
     case float(Double)
     /// A Python 3 `str` (BINUNICODE).
     case string(String)
     /// Python 3 `bytes` or a Python 2 `str` (BINSTRING): raw bytes.
     case bytes([UInt8])
+    /// A tuple.
     case tuple([PickleValue])
+    /// A list.
     case list([PickleValue])
     /// Entries in insertion order; a repeated key replaces the earlier value, as in Python.
     case dict([PickleEntry])
@@ -90,9 +96,12 @@ public enum PickleValue: Sendable, Equatable {
 
 /// One key/value pair of a pickled dict.
 public struct PickleEntry: Sendable, Equatable {
+    /// The key, usually `.string` or `.bytes`.
     public var key: PickleValue
+    /// The value stored under `key`.
     public var value: PickleValue
 
+    /// Creates an entry.
     public init(key: PickleValue, value: PickleValue) {
         self.key = key
         self.value = value

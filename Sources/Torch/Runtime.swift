@@ -3,6 +3,9 @@ import CTorch
 
 /// Process-wide libtorch settings.
 public enum Runtime {
+    /// deat's own version, recorded in checkpoints and reports.
+    public static let deatVersion = "0.1.0"
+
     /// The libtorch version deat is linked against, e.g. "1.13.0".
     public static var libtorchVersion: String { "libtorch " + String(cString: dt_version()) }
 
