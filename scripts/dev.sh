@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# scripts/dev.sh: the README's commands. Each verb installs what deat needs (apt, skipped when
+# already present), builds, and runs:
+#   scripts/dev.sh demo    release build, then deat's main job (`deat demo`: train on Fashion-MNIST)
+#   scripts/dev.sh test    debug build, then the whole test suite (what .ci/run calls)
+#   scripts/dev.sh bench   release build, then deat vs PyTorch benchmarks (ratios)
+#   scripts/dev.sh deps    only the apt packages
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# libopenblas0-pthread: without it libtorch's BLAS runs ~30x slower. python3-torch (Debian's, the
+# same libtorch 1.13) is the test oracle and benchmark peer, never part of the product.
+PACKAGES=(libtorch-dev libopenblas0-pthread dataset-fashion-mnist zlib1g-dev python3-torch python3-numpy)
+
+deps() {
+    local missing=()
+    for p in "${PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    echo "installing: ${missing[*]}" >&2
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+run_tests() {
+    swift build --build-tests
+    local log
+    log=$(mktemp)
+    set +e
+    swift test --skip-build 2>&1 | tee "$log"
+    local status=${PIPESTATUS[0]}
+    set -e
+    # One plain closing line for CI: Swift Testing's summary, restated as "N passed, N failed".
+    local total failed
+    total=$(grep -oE 'Test run with [0-9]+ test' "$log" | grep -oE '[0-9]+' | tail -1)
+    failed=$(grep -cE '^✘ Test .* failed after' "$log" || true)
+    rm -f "$log"
+    [ -n "$total" ] && echo "$((total - failed)) passed, $failed failed"
+    return "$status"
+}
+
+case "${1:-}" in
+    deps) deps ;;
+    demo)
+        deps
+        swift build -c release --product deat
+        .build/release/deat demo "${@:2}"
+        ;;
+    test)
+        deps
+        run_tests
+        ;;
+    bench)
+        deps
+        swift build -c release --product deat-bench
+        .build/release/deat-bench step "${@:2}"
+        .build/release/deat-bench ops "${@:2}"
+        ;;
+    *)
+        echo "usage: scripts/dev.sh demo|test|bench|deps" >&2
+        exit 64
+        ;;
+esac
