@@ -99,7 +99,7 @@ let package = Package(
         .executableTarget(
             name: "DeatBench",
             dependencies: [
-                "Torch", "NN", "Models",
+                "Torch", "NN", "Models", "Datasets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -112,8 +112,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"], swiftSettings: swiftSettings),
-        .testTarget(name: "NNTests", dependencies: ["NN", "Models", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(name: "NNTests", dependencies: ["NN", "Models", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "DeatCLITests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
     ]
 )

@@ -16,17 +16,13 @@ public final class SmallCNN: Layer {
     public let fc: Linear
     public var training = true
 
-    /// Fashion-MNIST's mean and std (reference-methods.md §8).
-    public static let fashionMNISTMean: [Float] = [0.2860]
-    public static let fashionMNISTStd: [Float] = [0.3530]
-
+    /// `normalization` has one entry per input channel (Fashion-MNIST's by default).
     public init(
-        inChannels: Int = 1, classes: Int = 10, mean: [Float] = SmallCNN.fashionMNISTMean,
-        std: [Float] = SmallCNN.fashionMNISTStd, device: Device = .cpu, generator: Generator? = nil
+        classes: Int = 10, normalization: Normalization = .fashionMNIST, device: Device = .cpu, generator: Generator? = nil
     ) throws {
         // Registration order = PyTorch's __init__ order, which fixes the draw order from `generator`.
-        normalize = try Normalize(mean: mean, std: std, device: device)
-        conv1 = try Conv2d(inChannels, 32, kernelSize: 3, padding: 1, device: device, generator: generator)
+        normalize = try Normalize(mean: normalization.mean, std: normalization.std, device: device)
+        conv1 = try Conv2d(normalization.mean.count, 32, kernelSize: 3, padding: 1, device: device, generator: generator)
         conv2 = try Conv2d(32, 64, kernelSize: 3, stride: 2, padding: 1, device: device, generator: generator)
         conv3 = try Conv2d(64, 128, kernelSize: 3, stride: 2, padding: 1, device: device, generator: generator)
         fc = try Linear(128, classes, device: device, generator: generator)

@@ -20,4 +20,12 @@ public enum Init {
         let bound = fanIn > 0 ? 1 / Double(fanIn).squareRoot() : 0
         return try Tensor.uniform([count], low: -bound, high: bound, device: device, generator: generator)
     }
+
+    /// N(0, √(2/fan_out)) with fan_out = k²·out_channels: the WideResNet init of TRADES/MART/DEAT
+    /// (`m.weight.data.normal_(0, math.sqrt(2. / n))`, n = k·k·out).
+    public static func kaimingNormalFanOut(
+        _ shape: [Int], fanOut: Int, device: Device = .cpu, generator: Generator? = nil
+    ) throws -> Tensor {
+        try Tensor.randn(shape, device: device, generator: generator) * (2 / Double(fanOut)).squareRoot()
+    }
 }

@@ -76,3 +76,30 @@ struct TensorBasicsTests {
         #expect(text.contains("Float"))
     }
 }
+
+@Suite("Tensor bytes")
+struct TensorBytesTests {
+    @Test("raw little-endian bytes round-trip for every dtype", arguments: DType.allCases)
+    func roundTrip(dtype: DType) throws {
+        let x = try Tensor([0, 1, 2, 3, 4, 5] as [Double], shape: [2, 3]).to(dtype: dtype)
+        let raw = try x.bytes()
+        #expect(raw.count == 6 * dtype.byteSize)
+        let y = try raw.withUnsafeBytes { try Tensor(bytes: $0, shape: [2, 3], dtype: dtype) }
+        #expect(y.dtype == dtype && y.shape == [2, 3])
+        #expect(try y.doubles() == x.doubles())
+    }
+
+    @Test("float32 bytes are IEEE little-endian: 1.0 is 00 00 80 3F")
+    func layout() throws {
+        #expect(try Tensor([1] as [Float]).bytes() == [0x00, 0x00, 0x80, 0x3F])
+    }
+
+    @Test("a byte count that does not match the shape is an error")
+    func mismatch() throws {
+        let raw: [UInt8] = [1, 2, 3]
+        #expect(throws: TorchError.self) { try raw.withUnsafeBytes { try Tensor(bytes: $0, shape: [1], dtype: .float32) } }
+        #expect(throws: TorchError.self) {
+            try raw.withUnsafeBytes { try Tensor(bytes: $0, shape: [Int.max, 2], dtype: .float32) }
+        }
+    }
+}

@@ -44,3 +44,49 @@ public final class Normalize: Layer {
         try (input - meanTensor) / stdTensor
     }
 }
+
+public final class LeakyReLU: Layer {
+    public let slope: Double
+    public var training = true
+    public init(slope: Double = 0.01) { self.slope = slope }
+    public func callAsFunction(_ input: Tensor) throws -> Tensor { try F.leakyRelu(input, slope: slope) }
+}
+
+public final class MaxPool2d: Layer {
+    public let kernel: Int, stride: Int, padding: Int
+    public var training = true
+    public init(kernel: Int, stride: Int? = nil, padding: Int = 0) {
+        self.kernel = kernel
+        self.stride = stride ?? kernel
+        self.padding = padding
+    }
+    public func callAsFunction(_ input: Tensor) throws -> Tensor {
+        try F.maxPool2d(input, kernel: kernel, stride: stride, padding: padding)
+    }
+}
+
+public final class AvgPool2d: Layer {
+    public let kernel: Int, stride: Int, padding: Int
+    public var training = true
+    public init(kernel: Int, stride: Int? = nil, padding: Int = 0) {
+        self.kernel = kernel
+        self.stride = stride ?? kernel
+        self.padding = padding
+    }
+    public func callAsFunction(_ input: Tensor) throws -> Tensor {
+        try F.avgPool2d(input, kernel: kernel, stride: stride, padding: padding)
+    }
+}
+
+/// Zeroes each element with probability p in train mode (scaling the rest by 1/(1−p)); identity in eval.
+public final class Dropout: Layer {
+    public let p: Double
+    public var training = true
+    public init(p: Double = 0.5) throws {
+        guard p >= 0, p < 1 else { throw TorchError("Dropout probability must be in [0, 1), got \(p)") }
+        self.p = p
+    }
+    public func callAsFunction(_ input: Tensor) throws -> Tensor {
+        p == 0 ? input : try F.dropout(input, p: p, training: training)
+    }
+}

@@ -1,5 +1,5 @@
-// SGD.swift: stochastic gradient descent exactly as torch.optim.SGD computes it (coupled weight
-// decay, momentum buffer initialised to the first gradient, optional Nesterov, dampening 0).
+// SGD.swift: stochastic gradient descent exactly as torch.optim.SGD computes it: coupled weight
+// decay, momentum buffer initialised to the first gradient, dampening, optional Nesterov.
 import Torch
 
 public final class SGD {
@@ -8,25 +8,32 @@ public final class SGD {
     public var learningRate: Double
     public let momentum: Double
     public let weightDecay: Double
+    public let dampening: Double
     public let nesterov: Bool
     private var buffers: [Tensor?]
 
     public init(
-        parameters: [Tensor], learningRate: Double, momentum: Double = 0, weightDecay: Double = 0, nesterov: Bool = false
+        parameters: [Tensor], learningRate: Double, momentum: Double = 0, dampening: Double = 0, weightDecay: Double = 0,
+        nesterov: Bool = false
     ) throws {
-        guard learningRate >= 0, momentum >= 0, weightDecay >= 0 else {
-            throw TorchError("SGD needs learningRate, momentum and weightDecay ≥ 0 (got \(learningRate), \(momentum), \(weightDecay))")
+        guard learningRate >= 0, momentum >= 0, weightDecay >= 0, dampening >= 0, dampening <= 1 else {
+            throw TorchError(
+                "SGD needs learningRate, momentum, weightDecay ≥ 0 and dampening in [0, 1] (got \(learningRate), \(momentum), \(weightDecay), \(dampening))")
         }
-        guard !nesterov || momentum > 0 else { throw TorchError("Nesterov momentum needs momentum > 0") }
+        guard !nesterov || (momentum > 0 && dampening == 0) else {
+            throw TorchError("Nesterov momentum needs momentum > 0 and dampening 0")
+        }
         self.parameters = parameters
         self.learningRate = learningRate
         self.momentum = momentum
+        self.dampening = dampening
         self.weightDecay = weightDecay
         self.nesterov = nesterov
         buffers = Array(repeating: nil, count: parameters.count)
     }
 
-    /// p ← p − lr·d, where g = ∇p + wd·p, buf = μ·buf + g (buf = g at first), d = g + μ·buf (Nesterov) or buf.
+    /// p ← p − lr·d, where g = ∇p + wd·p, buf = μ·buf + (1 − dampening)·g (buf = g at first),
+    /// d = g + μ·buf (Nesterov) or buf.
     /// Parameters without a gradient are skipped, as in PyTorch.
     public func step() throws {
         try withNoGrad {
@@ -38,7 +45,7 @@ public final class SGD {
                     if let existing = buffers[i] {
                         buf = existing
                         try buf.multiplyInPlace(momentum)
-                        try buf.addInPlace(g)
+                        try buf.addInPlace(g, alpha: 1 - dampening)
                     } else {
                         buf = try g.cloned()
                         buffers[i] = buf
@@ -55,6 +62,20 @@ public final class SGD {
         for p in parameters { try p.zeroGrad() }
     }
 
-    /// The momentum buffers (nil before the first step), for checkpoints.
+    /// The momentum buffers (nil before a parameter's first step), for checkpoints.
     public var momentumBuffers: [Tensor?] { buffers }
+
+    /// Restores buffers saved from `momentumBuffers` (copied, so the caller's tensors stay its own).
+    public func restore(momentumBuffers saved: [Tensor?]) throws {
+        guard saved.count == parameters.count else {
+            throw TorchError("optimizer state has \(saved.count) momentum buffers for \(parameters.count) parameters")
+        }
+        buffers = try zip(saved, parameters).map { buffer, parameter in
+            guard let buffer else { return nil }
+            guard buffer.shape == parameter.shape else {
+                throw TorchError("momentum buffer of shape \(buffer.shape) for a parameter of shape \(parameter.shape)")
+            }
+            return try buffer.to(device: parameter.device, dtype: parameter.dtype).detached().cloned()
+        }
+    }
 }

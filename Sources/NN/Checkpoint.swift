@@ -1,0 +1,89 @@
+// Checkpoint.swift: modules ↔ safetensors files with PyTorch state_dict keys, so a deat checkpoint
+// loads into the reference PyTorch definition with load_state_dict(strict=True) and back
+// (reference-methods.md §4.4, §8; style-anchors.md §7). Loading is strict: every missing,
+// unexpected and wrong-shape key is listed in one error. Writes are atomic (SafeTensors' writer).
+import Foundation
+import SafeTensors
+import Torch
+
+public enum Checkpoint {
+    /// Writes every parameter and buffer of `module` (moved to the CPU) with `metadata`.
+    public static func save(_ module: any Module, metadata: CheckpointMetadata, to url: URL) throws {
+        try save(module.stateDict(), metadata: metadata.entries, to: url)
+    }
+
+    /// Writes named tensors with string metadata (`format: pt` is added).
+    public static func save(_ tensors: [(name: String, tensor: Tensor)], metadata: [String: String], to url: URL) throws {
+        let entries = try tensors.map { name, tensor in
+            SafeTensorsEntry(name: name, dtype: try SafeTensorsDType(tensor.dtype), shape: tensor.shape, data: Data(try tensor.bytes()))
+        }
+        try SafeTensorsFile.write(entries, metadata: metadata, to: url)
+    }
+
+    /// Reads and validates a checkpoint file without loading it anywhere.
+    public static func read(_ url: URL) throws -> SafeTensorsFile {
+        try SafeTensorsFile.read(contentsOf: url)
+    }
+
+    /// Copies the checkpoint's tensors into `module` (on whatever device it is) and returns the
+    /// metadata. Throws, changing nothing, unless the names and shapes match exactly.
+    @discardableResult
+    public static func load(into module: any Module, from url: URL) throws -> CheckpointMetadata {
+        let file = try read(url)
+        try load(file, into: module.stateDict(), source: url.lastPathComponent)
+        return CheckpointMetadata(file.metadata)
+    }
+
+    /// Copies `file`'s tensors into `targets`, strictly (names, shapes, then dtypes checked first).
+    public static func load(_ file: SafeTensorsFile, into targets: [(name: String, tensor: Tensor)], source: String) throws {
+        try checkNames(expected: targets.map { ($0.name, $0.tensor.shape) }, in: file, source: source)
+        let values = try targets.map { name, target in
+            let entry = file[name]!  // present: checkNames passed
+            let type = try DType(entry.dtype, tensor: name, source: source)
+            guard type == target.dtype || (type.isFloatingPoint && target.dtype.isFloatingPoint) else {
+                throw TorchError("\(source): tensor \"\(name)\" is \(entry.dtype) but the model holds \(target.dtype)")
+            }
+            return try entry.data.withUnsafeBytes { try Tensor(bytes: $0, shape: entry.shape, dtype: type) }
+        }
+        // Only after every tensor was read and checked: a failed load leaves the module untouched.
+        try withNoGrad {
+            for ((_, target), value) in zip(targets, values) { try target.copy(from: value) }
+        }
+    }
+}
+
+extension SafeTensorsDType {
+    init(_ dtype: DType) throws {
+        switch dtype {
+        case .uint8: self = .u8
+        case .int8: self = .i8
+        case .int16: self = .i16
+        case .int32: self = .i32
+        case .int64: self = .i64
+        case .float16: self = .f16
+        case .bfloat16: self = .bf16
+        case .float32: self = .f32
+        case .float64: self = .f64
+        case .bool: self = .bool
+        }
+    }
+}
+
+extension DType {
+    init(_ type: SafeTensorsDType, tensor name: String, source: String) throws {
+        switch type {
+        case .u8: self = .uint8
+        case .i8: self = .int8
+        case .i16: self = .int16
+        case .i32: self = .int32
+        case .i64: self = .int64
+        case .f16: self = .float16
+        case .bf16: self = .bfloat16
+        case .f32: self = .float32
+        case .f64: self = .float64
+        case .bool: self = .bool
+        case .u16, .u32, .u64:
+            throw TorchError("\(source): tensor \"\(name)\" has dtype \(type), which libtorch 1.13 cannot hold")
+        }
+    }
+}
