@@ -91,7 +91,7 @@ let package = Package(
         .executableTarget(
             name: "DeatCLI",
             dependencies: [
-                "Torch", "NN", "Models", "Datasets",
+                "Torch", "NN", "Models", "Datasets", "SafeTensors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

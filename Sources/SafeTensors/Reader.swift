@@ -75,7 +75,14 @@ public struct SafeTensorsFile: Sendable {
             // Not memory-mapped: a file truncated by another process would turn a mapped read into SIGBUS.
             bytes = try Data(contentsOf: url)
         } catch {
-            throw SafeTensorsError(source: source, problem: .io(operation: "reading \(url.path)", message: "\(error)"))
+            // Foundation's error text is a multi-line NSError dump; say what went wrong in words.
+            var isDirectory: ObjCBool = false
+            let message =
+                !FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) ? "no such file"
+                : isDirectory.boolValue ? "it is a directory"
+                : !FileManager.default.isReadableFile(atPath: url.path) ? "permission denied"
+                : error.localizedDescription
+            throw SafeTensorsError(source: source, problem: .io(operation: "reading \(url.path)", message: message))
         }
         return try parse(bytes, source: source)
     }

@@ -37,14 +37,16 @@ struct DeatCLITests {
         #expect(result.stdout.contains("doctor"))
     }
 
-    @Test("every option of every subcommand has help text with its default", arguments: ["demo", "doctor"])
+    @Test("every option of every subcommand has help text with its default", arguments: ["demo", "doctor", "info"])
     func subcommandHelp(name: String) throws {
         let result = try run([name, "--help"])
         #expect(result.status == 0)
-        for option in ["--threads", "--device", "--seed"] {
-            #expect(result.stdout.contains(option))
+        if name != "info" {
+            for option in ["--threads", "--device", "--seed"] {
+                #expect(result.stdout.contains(option))
+            }
+            #expect(result.stdout.contains("(default:"))
         }
-        #expect(result.stdout.contains("(default:"))
         // Every option carries help text, on its own line or on the next (argument-parser wraps long flags).
         let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         for (i, line) in lines.enumerated() where line.hasPrefix("  -") {
@@ -104,5 +106,37 @@ struct DeatCLITests {
         let line = try #require(result.stdout.split(separator: "\n").last { $0.contains("test accuracy") })
         let accuracy = try #require(Double(line.split(separator: "accuracy ")[1].split(separator: "%")[0]))
         #expect(accuracy > 30, "\(line)")
+    }
+
+    @Test("info rejects missing, truncated and garbage files with one line naming the file")
+    func infoBadFiles() throws {
+        try withTemporaryDirectory { dir in
+            expectOneLineError(try run(["info", dir.appendingPathComponent("none.safetensors").path]), mentioning: "none.safetensors: reading")
+            let garbage = dir.appendingPathComponent("garbage.safetensors")
+            try Data((0..<64).map { UInt8($0 * 37 % 251) }).write(to: garbage)
+            expectOneLineError(try run(["info", garbage.path]), mentioning: "garbage.safetensors")
+            let empty = dir.appendingPathComponent("empty.safetensors")
+            try Data().write(to: empty)
+            expectOneLineError(try run(["info", empty.path]), mentioning: "empty.safetensors")
+        }
+    }
+
+    @Test("demo --save writes a checkpoint that info describes and a truncated copy is refused",
+        .enabled(if: FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz")))
+    func saveAndInfo() throws {
+        try withTemporaryDirectory { dir in
+            let url = dir.appendingPathComponent("cnn.safetensors")
+            let trained = try run(["demo", "--train-subset", "256", "--test-subset", "64", "--threads", "1", "--save", url.path])
+            #expect(trained.status == 0, "\(trained.stderr)")
+            let info = try run(["info", url.path, "--tensors"])
+            #expect(info.status == 0, "\(info.stderr)")
+            #expect(info.stdout.contains("model: small-cnn, 93962 parameters"))
+            #expect(info.stdout.contains("normalize_mean: 0.286"))
+            #expect(info.stdout.contains("fc.weight"))
+            let bytes = try Data(contentsOf: url)
+            let truncated = dir.appendingPathComponent("cut.safetensors")
+            try bytes.prefix(bytes.count / 2).write(to: truncated)
+            expectOneLineError(try run(["info", truncated.path]), mentioning: "cut.safetensors")
+        }
     }
 }

@@ -32,6 +32,9 @@ struct Demo: ParsableCommand {
     @Option(help: "Evaluate on the first N test images only (default: all 10,000).")
     var testSubset: Int?
 
+    @Option(help: "Save the trained model to this .safetensors file (loads into PyTorch; see `deat info`).")
+    var save: String?
+
     @OptionGroup var runtime: RuntimeOptions
 
     func validate() throws {
@@ -80,6 +83,13 @@ struct Demo: ParsableCommand {
             let accuracy = try evaluate(model, on: test)
             print(String(format: "epoch %d: train loss %.4f, test accuracy %.2f%% (%d images), %.1f s",
                 epoch, lossSum / Double(steps), accuracy * 100, test.count, Date().timeIntervalSince(start)))
+        }
+        if let save {
+            let metadata = CheckpointMetadata(
+                model: ModelKind.smallCNN.description, classes: 10, dataset: DatasetName.fashionMNIST.rawValue,
+                normalizeMean: model.normalize.mean, normalizeStd: model.normalize.std, method: "standard", epoch: epochs)
+            try Checkpoint.save(model, metadata: metadata, to: URL(fileURLWithPath: save))
+            print("saved \(save)")
         }
     }
 

@@ -1,0 +1,50 @@
+// Info.swift: `deat info MODEL.safetensors`: what a checkpoint holds (model, metadata, tensors,
+// parameter count) and whether it loads into the model it names.
+import ArgumentParser
+import Foundation
+import Models
+import NN
+import SafeTensors
+import Torch
+
+struct Info: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Describe a checkpoint: model, metadata, tensors and parameter count.",
+        discussion: "The file is fully validated; if its metadata names a deat model, its keys and shapes are checked against it."
+    )
+
+    @Argument(help: "A .safetensors checkpoint.")
+    var checkpoint: String
+
+    @Flag(help: "List every tensor with its dtype and shape.")
+    var tensors = false
+
+    func run() throws {
+        let url = URL(fileURLWithPath: checkpoint)
+        let file = try Checkpoint.read(url)
+        let metadata = CheckpointMetadata(file.metadata)
+        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
+        print("\(url.lastPathComponent): \(file.entries.count) tensors, \(String(format: "%.1f", Double(size) / 1_048_576)) MiB")
+        for (key, value) in file.metadata.sorted(by: { $0.key < $1.key }) {
+            print("  \(key): \(value)")
+        }
+        if let name = metadata.model {
+            let kind = try ModelKind(name: name)
+            let (model, _, _) = try loadModel(from: url)
+            print("model: \(kind), \(model.parameterCount) parameters, loads with every key and shape matching")
+        } else {
+            // Without a model, count every floating-point tensor except BatchNorm statistics.
+            let statistics = ["running_mean", "running_var", "num_batches_tracked"]
+            let count = file.entries
+                .filter { entry in [.f16, .bf16, .f32, .f64].contains(entry.dtype) && !statistics.contains { entry.name.hasSuffix($0) } }
+                .reduce(0) { $0 + ($1.elementCount ?? 0) }
+            print("model: not named in the metadata; \(count) floating-point parameters (BatchNorm statistics excluded)")
+        }
+        if tensors {
+            let width = file.entries.map(\.name.count).max() ?? 0
+            for entry in file.entries {
+                print("  \(entry.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(entry.dtype)  \(entry.shape)")
+            }
+        }
+    }
+}
