@@ -6,7 +6,8 @@
 //   CTorch ← Torch ← NN ← Models
 //   SafeTensors ← NN            (Foundation only)
 //   CZlib, Torch ← Datasets
-//   NN, Models, Datasets ← DeatCLI (executable `deat`), DeatBench (executable `deat-bench`)
+//   NN ← Attacks;  NN, Datasets, Attacks ← Evaluation;  NN, Models, Datasets, Attacks, Evaluation ← Training
+//   Models, Training, Evaluation ← DeatCLI (executable `deat`);  DeatBench (executable `deat-bench`)
 //
 // Finding libtorch (the tch-rs ladder, read here as mlx-swift reads SPM_CUDA):
 //   LIBTORCH unset            Debian's libtorch-dev 1.13 (CPU) under /usr, C++17.
@@ -88,10 +89,13 @@ let package = Package(
         .target(name: "NN", dependencies: ["Torch", "SafeTensors"], swiftSettings: swiftSettings),
         .target(name: "Models", dependencies: ["NN"], swiftSettings: swiftSettings),
         .target(name: "Datasets", dependencies: ["Torch", "CZlib"], swiftSettings: swiftSettings),
+        .target(name: "Attacks", dependencies: ["Torch", "NN"], swiftSettings: swiftSettings),
+        .target(name: "Evaluation", dependencies: ["Torch", "NN", "Datasets", "Attacks"], swiftSettings: swiftSettings),
+        .target(name: "Training", dependencies: ["Torch", "NN", "Models", "Datasets", "Attacks", "Evaluation"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "DeatCLI",
             dependencies: [
-                "Torch", "NN", "Models", "Datasets", "SafeTensors",
+                "Torch", "NN", "Models", "Datasets", "SafeTensors", "Attacks", "Evaluation", "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -114,6 +118,9 @@ let package = Package(
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"], swiftSettings: swiftSettings),
         .testTarget(name: "NNTests", dependencies: ["NN", "Models", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(name: "AttacksTests", dependencies: ["Attacks", "Models", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Models", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "DeatCLITests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
     ]
 )
