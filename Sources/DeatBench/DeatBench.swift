@@ -2,6 +2,7 @@
 // and same thread count, reported as a ratio (the figure that survives a shared machine).
 //
 //   swift run -c release deat-bench step   # SmallCNN forward+backward+SGD, batch 128, 1×28×28
+//   swift run -c release deat-bench step --model preact-resnet18 --iters 5   # batch 128, 3×32×32
 //   swift run -c release deat-bench ops    # per-op overhead: 10,000 tiny adds
 //
 // The PyTorch peer is scripts/bench/step.py, run with /usr/bin/python3 (Debian's python3-torch).
@@ -17,7 +18,7 @@ struct DeatBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "deat-bench",
         abstract: "Benchmarks deat against the same work in PyTorch on this machine.",
-        subcommands: [Step.self, Ops.self]
+        subcommands: [Step.self, Ops.self, LoaderBench.self]
     )
 
     static func main() {
@@ -88,9 +89,13 @@ func printRow(_ label: String, _ value: String) {
 
 struct Step: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "SmallCNN forward + backward + SGD step (batch 128, 1×28×28), deat vs PyTorch.")
+        abstract: "Forward + backward + SGD step of a model on random data, deat vs PyTorch.",
+        discussion: "small-cnn takes 1×28×28 images (Fashion-MNIST); the CIFAR models take 3×32×32.")
 
     @OptionGroup var options: PeerOptions
+
+    @Option(help: "Model: small-cnn, preact-resnet18 or wide-resnet-DEPTH-WIDEN.")
+    var model: String = "small-cnn"
 
     @Option(help: "Batch size.")
     var batch: Int = 128
@@ -101,16 +106,27 @@ struct Step: ParsableCommand {
     @Option(help: "Untimed warm-up steps per round.")
     var warmup: Int = 5
 
+    func validate() throws {
+        do {
+            _ = try ModelKind(name: model)
+        } catch {
+            throw ValidationError("--model: \(error)")
+        }
+        guard batch >= 1, iters >= 1, warmup >= 0 else { throw ValidationError("--batch and --iters must be ≥ 1, --warmup ≥ 0") }
+    }
+
     func run() throws {
         Runtime.threads = options.threads
         var deatTimes: [Double] = [], torchTimes: [Double] = []
         for _ in 0..<options.rounds {
             deatTimes.append(try deatStep())
-            let peer = try options.runPeer(["step", "--batch", String(batch), "--iters", String(iters), "--warmup", String(warmup)])
+            let peer = try options.runPeer([
+                "step", "--model", model, "--batch", String(batch), "--iters", String(iters), "--warmup", String(warmup),
+            ])
             torchTimes.append(peer["seconds_per_step"] as? Double ?? .nan)
         }
         let deat = median(deatTimes), torch = median(torchTimes)
-        print("SmallCNN train step, batch \(batch), \(options.threads) thread(s), \(Runtime.libtorchVersion), \(options.rounds) round(s)")
+        print("\(model) train step, batch \(batch), \(options.threads) thread(s), \(Runtime.libtorchVersion), \(options.rounds) round(s)")
         printRow("deat (Swift)", String(format: "%8.2f ms/step  %9.0f img/s", deat * 1e3, Double(batch) / deat))
         printRow("PyTorch (Python)", String(format: "%8.2f ms/step  %9.0f img/s", torch * 1e3, Double(batch) / torch))
         printRow("ratio deat/PyTorch (time)", String(format: "%8.3f", deat / torch))
@@ -118,10 +134,13 @@ struct Step: ParsableCommand {
 
     /// Median seconds per step of the same loop as scripts/bench/step.py.
     func deatStep() throws -> Double {
-        let model = try SmallCNN(generator: Generator(seed: 0))
+        let kind = try ModelKind(name: model)
+        let normalization: Normalization = kind == .smallCNN ? .fashionMNIST : .cifar10
+        let side = kind == .smallCNN ? 28 : 32
+        let model = try kind.build(normalization: normalization, generator: Generator(seed: 0))
         let optimizer = try SGD(parameters: model.parameters(), learningRate: 0.01, momentum: 0.9)
         let gen = try Generator(seed: 1)
-        let x = try Tensor.rand([batch, 1, 28, 28], generator: gen)
+        let x = try Tensor.rand([batch, normalization.mean.count, side, side], generator: gen)
         let y = try Tensor.randint(0, 10, shape: [batch], generator: gen)
         func step() throws -> Tensor {
             let loss = try F.crossEntropy(model(x), target: y)

@@ -2,7 +2,7 @@
 """PyTorch peer of `deat-bench step` and `deat-bench ops`: the same work, the same libtorch, the same
 thread count. Prints one JSON line. Run by deat-bench (Sources/DeatBench), or by hand:
 
-    /usr/bin/python3 scripts/bench/step.py step --threads 2 --batch 128 --iters 30
+    /usr/bin/python3 scripts/bench/step.py step --threads 2 --batch 128 --iters 30 [--model preact-resnet18]
     /usr/bin/python3 scripts/bench/step.py ops --threads 1 --count 10000
 """
 import argparse
@@ -15,14 +15,15 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(__file__))
-from models import SmallCNN  # noqa: E402
+import models  # noqa: E402
 
 
 def bench_step(args):
     torch.manual_seed(0)
-    model = SmallCNN()
+    small = args.model == "small-cnn"
+    model = models.build(args.model, 10, [0.2860] if small else None, [0.3530] if small else None)
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    x = torch.rand(args.batch, 1, 28, 28)
+    x = torch.rand(args.batch, 1, 28, 28) if small else torch.rand(args.batch, 3, 32, 32)
     y = torch.randint(0, 10, (args.batch,))
 
     def step():
@@ -59,6 +60,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("what", choices=["step", "ops"])
     parser.add_argument("--threads", type=int, required=True, help="libtorch intra-op threads (set explicitly)")
+    parser.add_argument("--model", default="small-cnn")
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--iters", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=5)

@@ -1,0 +1,185 @@
+// LoaderPipeline: the machinery behind DataLoader epochs: what one epoch reads (EpochPlan), how a batch
+// is made (BatchSource), and the worker thread with its bounded queue (BatchPipeline).
+//
+// Tensors are not Sendable, and rightly so in general; two hand-overs here are safe anyway, and are
+// the only places that say `@unchecked Sendable`:
+//  - the dataset goes to the worker, which only reads it (indexSelect, slice), and libtorch allows
+//    concurrent reads of a tensor; nothing in deat writes a dataset's tensors after creation;
+//  - each batch is made by the worker, appended to the queue under the lock, and never touched by the
+//    worker again: ownership moves to the caller whole, so no tensor is ever used by two threads.
+import Foundation
+import Torch
+
+/// A value moved to another thread under one of the hand-over rules in this file's header.
+struct UncheckedTransfer<Value>: @unchecked Sendable {
+    let value: Value
+}
+
+/// Independent random streams of one epoch, so that changing the augmentation never changes the order.
+enum RandomStream: UInt64 {
+    case shuffle = 1
+    case augmentation = 2
+}
+
+/// Everything one epoch needs, fixed when the epoch is created.
+struct EpochPlan {
+    let dataset: TensorDataset
+    let epoch: Int
+    let batchSize: Int
+    let batchCount: Int
+    let shuffle: Bool
+    let augmentation: Augmentation
+    let seed: UInt64
+
+    init(loader: DataLoader, epoch: Int) {
+        dataset = loader.dataset
+        self.epoch = epoch
+        batchSize = loader.batchSize
+        batchCount = loader.batchesPerEpoch
+        shuffle = loader.shuffle
+        augmentation = loader.augmentation
+        seed = loader.seed
+    }
+
+    /// The epoch's permutation of 0..<N as int64 on the CPU, or nil for index order.
+    func makeOrder() throws -> Tensor? {
+        guard shuffle else { return nil }
+        let generator = try Generator(seed: DataLoader.streamSeed(seed, epoch: epoch, stream: RandomStream.shuffle.rawValue))
+        return try Tensor.randperm(dataset.count, generator: generator)
+    }
+
+    /// The generator of the epoch's augmentation draws, or nil when there is no augmentation.
+    func makeAugmentationGenerator() throws -> Generator? {
+        guard augmentation != .none else { return nil }
+        return try Generator(seed: DataLoader.streamSeed(seed, epoch: epoch, stream: RandomStream.augmentation.rawValue))
+    }
+}
+
+/// Makes the batches of one epoch, in order, on whichever thread owns it.
+struct BatchSource {
+    let plan: EpochPlan
+    let order: Tensor?  // on the dataset's device
+    let generator: Generator?
+
+    init(_ plan: EpochPlan) throws {
+        self.plan = plan
+        order = try plan.makeOrder()?.to(device: plan.dataset.device)
+        generator = try plan.makeAugmentationGenerator()
+    }
+
+    /// Batch `index` (0-based). Call with increasing indices: augmentation draws follow that order.
+    func batch(_ index: Int) throws -> DataLoader.Batch {
+        let data = plan.dataset
+        let range = index * plan.batchSize..<min((index + 1) * plan.batchSize, data.count)
+        var pixels: Tensor
+        let labels: Tensor
+        if let order {
+            let indices = try order.slice(range)
+            pixels = try data.images.indexSelect(dim: 0, indices: indices)
+            labels = try data.labels.indexSelect(dim: 0, indices: indices)
+        } else {
+            pixels = try data.images.slice(range)
+            labels = try data.labels.slice(range).cloned()  // a copy, never a view into the dataset
+        }
+        // Crop and flip only move pixels and pad with 0, so doing them on uint8 before the conversion
+        // gives the same floats as on the float batch, with a quarter of the memory traffic.
+        if let generator { pixels = try plan.augmentation.apply(to: pixels, generator: generator) }
+        return (try TensorDataset.toUnitFloat(pixels), labels)
+    }
+}
+
+/// One worker thread filling a queue of at most `capacity` batches, and the caller's side of it.
+final class BatchPipeline: @unchecked Sendable {
+    // Every stored property below is guarded by `condition`'s lock (hence @unchecked Sendable).
+    private let condition = NSCondition()
+    private var ready: [DataLoader.Batch] = []
+    private var finished = false
+    private var failure: (any Error)?
+    private var cancelled = false
+    private var exited = false
+    private let capacity: Int
+
+    init(plan: EpochPlan, capacity: Int) {
+        self.capacity = capacity
+        let transfer = UncheckedTransfer(value: plan)
+        let thread = Thread { [self] in
+            self.produce(transfer.value)
+            self.markExited()
+        }
+        thread.name = "deat.loader.epoch\(plan.epoch)"
+        thread.start()
+    }
+
+    /// The worker: every batch of the epoch in order, unless cancelled first.
+    private func produce(_ plan: EpochPlan) {
+        // Grad mode is thread-local and on by default in a new thread: build no graph here.
+        withNoGrad {
+            do {
+                let source = try BatchSource(plan)
+                for index in 0..<plan.batchCount {
+                    guard waitForSpace() else { return }
+                    let batch = try source.batch(index)
+                    push(batch)
+                }
+                finish(failure: nil)
+            } catch {
+                finish(failure: error)
+            }
+        }
+    }
+
+    /// Blocks while the queue is full; false when the epoch was cancelled.
+    private func waitForSpace() -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while ready.count >= capacity && !cancelled { condition.wait() }
+        return !cancelled
+    }
+
+    private func push(_ batch: DataLoader.Batch) {
+        condition.lock()
+        ready.append(batch)  // hand-over: the worker drops its reference right after
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private func finish(failure: (any Error)?) {
+        condition.lock()
+        finished = true
+        self.failure = failure
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private func markExited() {
+        condition.lock()
+        exited = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The caller's side: the next batch, nil after the last; throws the worker's failure.
+    func pop() throws -> DataLoader.Batch? {
+        condition.lock()
+        defer { condition.unlock() }
+        while ready.isEmpty && !finished { condition.wait() }
+        if !ready.isEmpty {
+            let batch = ready.removeFirst()
+            condition.broadcast()  // room for the worker
+            return batch
+        }
+        if let failure { throw failure }
+        return nil
+    }
+
+    /// Stops the worker after the batch it is making (if any) and waits for its thread to end, so
+    /// an abandoned epoch leaves no thread behind and never touches a freed tensor.
+    func cancelAndJoin() {
+        condition.lock()
+        cancelled = true
+        condition.broadcast()
+        while !exited { condition.wait() }
+        ready.removeAll()
+        condition.unlock()
+    }
+}
