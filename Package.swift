@@ -91,7 +91,7 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["Torch", "CZlib"], swiftSettings: swiftSettings),
         .target(name: "Attacks", dependencies: ["Torch", "NN"], swiftSettings: swiftSettings),
         .target(name: "Evaluation", dependencies: ["Torch", "NN", "Datasets", "Attacks"], swiftSettings: swiftSettings),
-        .target(name: "Training", dependencies: ["Torch", "NN", "Models", "Datasets", "Attacks", "Evaluation"], swiftSettings: swiftSettings),
+        .target(name: "Training", dependencies: ["Torch", "NN", "SafeTensors", "Models", "Datasets", "Attacks", "Evaluation"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "DeatCLI",
             dependencies: [
@@ -118,7 +118,7 @@ let package = Package(
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"], swiftSettings: swiftSettings),
         .testTarget(name: "NNTests", dependencies: ["NN", "Models", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
-        .testTarget(name: "AttacksTests", dependencies: ["Attacks", "Models", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "AttacksTests", dependencies: ["Attacks", "Models", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Models", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "DeatCLITests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),

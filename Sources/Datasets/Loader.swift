@@ -76,13 +76,7 @@ public struct DataLoader {
     /// libtorch's CPU generator keys its Mersenne Twister with a seed's low 32 bits only, so the mix
     /// also has to spread nearby (seed, epoch) pairs over those bits.
     static func streamSeed(_ seed: UInt64, epoch: Int, stream: UInt64) -> UInt64 {
-        func mix(_ value: UInt64) -> UInt64 {
-            var z = value &+ 0x9E37_79B9_7F4A_7C15
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        return mix(mix(mix(seed) ^ UInt64(bitPattern: Int64(epoch))) ^ stream)
+        Generator.derivedSeed(seed, epoch, Int(truncatingIfNeeded: stream))
     }
 }
 

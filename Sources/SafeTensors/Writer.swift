@@ -102,8 +102,19 @@ private struct Layout {
     }
 }
 
-/// Atomic replace of one file via a uniquely named temp file next to it.
-enum AtomicFile {
+/// Atomic replace of one file via a uniquely named temp file next to it (`.NAME.tmp-UUID`): a reader
+/// sees the old file or the new one, never a mix, also after a crash. deat's logs use it too.
+public enum AtomicFile {
+    /// Temp files a killed writer may have left in a directory (they never replaced anything).
+    public static func isLeftoverTemporary(_ name: String) -> Bool {
+        name.hasPrefix(".") && name.contains(".tmp-")
+    }
+
+    /// Atomically replaces `url` with `data`.
+    public static func write(_ data: Data, to url: URL) throws(SafeTensorsError) {
+        try write(to: url) { try $0.write(contentsOf: data) }
+    }
+
     static func write(to url: URL, _ body: (FileHandle) throws -> Void) throws(SafeTensorsError) {
         let source = url.lastPathComponent
         func ioError(_ operation: String, _ message: String) -> SafeTensorsError {

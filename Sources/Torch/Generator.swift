@@ -30,4 +30,18 @@ public final class Generator {
 
     /// The seed the generator was created with.
     public var seed: UInt64 { dt_generator_seed(handle) }
+
+    /// A seed derived from `seed` and integer coordinates such as (epoch, batch): SplitMix64 folded
+    /// over the parts. Drawing every batch's randomness from its own derived seed makes a run's
+    /// numbers independent of how it was interrupted and resumed. The mix also spreads neighbouring
+    /// coordinates over the low 32 bits, the only ones libtorch's CPU Mersenne Twister keys on.
+    public static func derivedSeed(_ seed: UInt64, _ parts: Int...) -> UInt64 {
+        func mix(_ value: UInt64) -> UInt64 {
+            var z = value &+ 0x9E37_79B9_7F4A_7C15
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        return parts.reduce(mix(seed)) { mix($0 ^ UInt64(bitPattern: Int64($1))) }
+    }
 }

@@ -1,0 +1,166 @@
+// Train.swift: `deat train`: adversarial training with DEAT/M+ and the methods it is compared with
+// (reference-methods.md), resumable after a kill, logging the paper's accounting per epoch.
+import ArgumentParser
+import Datasets
+import Foundation
+import Models
+import NN
+import Torch
+import Training
+
+extension MethodName: ExpressibleByArgument {}
+extension TrainingConfig.ScheduleName: ExpressibleByArgument {}
+extension MagnitudeSource: ExpressibleByArgument {}
+extension DatasetName: ExpressibleByArgument {}
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a robust classifier (M+DEAT by default) and log the paper's accounting per epoch.",
+        discussion: """
+            Defaults follow the paper for CIFAR-10/100 (PreActResNet-18, ε = 8/255, 50 epochs, lr 0.05 with \
+            ×0.1 at 1/2 and ×0.01 at 4/5 of the run) and deat's choices for Fashion-MNIST/MNIST \
+            (SmallCNN, ε = 0.1, 10 epochs). The output directory receives checkpoint.safetensors (resume), \
+            model.safetensors, best.safetensors (best validation PGD accuracy) and log.jsonl. \
+            A killed run continues with `deat train --resume DIR` and ends with the same weights.
+            """
+    )
+
+    @Option(help: "Training method: \(MethodName.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var method: MethodName?
+
+    @Option(help: "Model: small-cnn, preact-resnet18, wide-resnet-34-10 (default: small-cnn for Fashion-MNIST/MNIST, preact-resnet18 for CIFAR).")
+    var model: String?
+
+    @Option(help: "Dataset: fashion-mnist, mnist, cifar10, cifar100 (default: fashion-mnist).")
+    var dataset: DatasetName?
+
+    @Option(help: "Directory holding the dataset's files (default: Debian's for Fashion-MNIST).")
+    var dataDir: String?
+
+    @Option(help: "Epochs (default: 10 for Fashion-MNIST/MNIST, 50 for CIFAR).")
+    var epochs: Int?
+
+    @Option(help: "L∞ radius in pixel units, as 8/255 or 0.1 (default: 0.1, or 8/255 for CIFAR).")
+    var eps: Epsilon?
+
+    @Option(help: "Step size in pixel units: DEAT's base step (default 1.25ε, 10/255 on CIFAR), FREE's (ε), FGSM-RS's (1.25ε), or the attack step of PGD/TRADES/MART (2.5ε/K, 2/255 on CIFAR).")
+    var alpha: Epsilon?
+
+    @Option(help: "M+ threshold factor γ: the count rises when an epoch's gradient magnitude exceeds the reference (default: 1.01).")
+    var gamma: Double?
+
+    @Option(help: "Replays or attack steps: the cap for M+ and linear DEAT, the count for FREE/PGD/TRADES/MART (default: 8 for DEAT and FREE, 5 for linear DEAT, 7 for PGD, 10 for TRADES/MART).")
+    var iterations: Int?
+
+    @Option(help: "TRADES/MART robustness weight β (default: 6).")
+    var beta: Double?
+
+    @Option(help: "Gradient the M+ rule sums for PGD/TRADES/MART: last-attack-step (Table 1 runs) or training-loss (reference HEAD) (default: last-attack-step).")
+    var magnitudeSource: MagnitudeSource?
+
+    @Option(help: "Peak learning rate (default: 0.05).")
+    var lr: Double?
+
+    @Option(help: "Learning-rate schedule, stepped per minibatch: multistep, cyclic, cosine, constant (default: multistep).")
+    var lrSchedule: TrainingConfig.ScheduleName?
+
+    @Option(help: "SGD momentum (default: 0.9).")
+    var momentum: Double?
+
+    @Option(help: "Weight decay, PyTorch-style coupled (default: 5e-4).")
+    var weightDecay: Double?
+
+    @Option(help: "Minibatch size (default: 128).")
+    var batchSize: Int?
+
+    @Option(help: "Train on the first N training images only (default: all).")
+    var trainSubset: Int?
+
+    @Option(help: "Validate each epoch on the first N test points with clean and PGD-10 (CW loss) accuracy (default: 1000).")
+    var validationSize: Int?
+
+    @Option(help: "Random crop (padding 4) and horizontal flip: on or off (default: on for CIFAR, off otherwise).")
+    var augment: Toggle?
+
+    @Option(help: "Also checkpoint mid-epoch after this many minutes (default: 10).")
+    var checkpointMinutes: Double?
+
+    @Option(help: "Output directory (default: runs/METHOD-DATASET-seedSEED).")
+    var out: String?
+
+    @Option(help: "Continue the run in this directory from its last checkpoint, with its saved settings.")
+    var resume: String?
+
+    @Option(help: .hidden)
+    var stopAfterBatches: Int?
+
+    @OptionGroup var runtime: RuntimeOptions
+
+    enum Toggle: String, ExpressibleByArgument { case on, off }
+
+    func validate() throws {
+        if resume != nil {
+            let given: [(String, Bool)] = [
+                ("--method", method != nil), ("--model", model != nil), ("--dataset", dataset != nil), ("--epochs", epochs != nil),
+                ("--eps", eps != nil), ("--alpha", alpha != nil), ("--gamma", gamma != nil), ("--iterations", iterations != nil),
+                ("--beta", beta != nil), ("--lr", lr != nil), ("--lr-schedule", lrSchedule != nil), ("--batch-size", batchSize != nil),
+                ("--train-subset", trainSubset != nil), ("--out", out != nil), ("--augment", augment != nil),
+            ]
+            if let (flag, _) = given.first(where: \.1) {
+                throw ValidationError("--resume continues a run with its saved settings; drop \(flag)")
+            }
+        }
+        if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
+        if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
+        if let iterations, iterations < 1 { throw ValidationError("--iterations must be at least 1") }
+        if let gamma, !(gamma > 0) { throw ValidationError("--gamma must be positive") }
+        if let lr, !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be a positive number") }
+        if let trainSubset, trainSubset < 1 { throw ValidationError("--train-subset must be at least 1") }
+        if let validationSize, validationSize < 0 { throw ValidationError("--validation-size must not be negative") }
+        if let model { _ = try ModelKind(name: model) }
+        if let eps, eps.value == 0, method != .standard { throw ValidationError("--eps must be positive for adversarial training") }
+    }
+
+    /// The run's settings: defaults for the method and dataset, overridden by the options given.
+    func makeConfig() throws -> TrainingConfig {
+        let name = dataset ?? .fashionMNIST
+        var c = TrainingConfig.defaults(method: method ?? .mplusDEAT, dataset: name.rawValue, epsilon: eps?.value, iterations: iterations)
+        c.dataDirectory = dataDir ?? name.defaultDirectory ?? ""
+        if let model { c.model = try ModelKind(name: model).description }
+        if let epochs { c.epochs = epochs }
+        if let alpha { c.alpha = alpha.value }
+        if let gamma { c.gamma = gamma }
+        if let beta { c.beta = beta }
+        if let magnitudeSource { c.magnitudeSource = magnitudeSource }
+        if let lr { c.learningRate = lr }
+        if let lrSchedule { c.schedule = lrSchedule }
+        if let momentum { c.momentum = momentum }
+        if let weightDecay { c.weightDecay = weightDecay }
+        if let batchSize { c.batchSize = batchSize }
+        c.trainSubset = trainSubset
+        if let validationSize { c.validationSize = validationSize }
+        if let augment { c.augment = augment == .on }
+        if let checkpointMinutes { c.checkpointMinutes = checkpointMinutes }
+        c.seed = runtime.seed
+        return c
+    }
+
+    func run() throws {
+        let device = try runtime.apply()
+        let directory: URL
+        var config: TrainingConfig
+        if let resume {
+            directory = URL(fileURLWithPath: resume)
+            config = try RunFiles.savedConfig(in: directory)
+        } else {
+            config = try makeConfig()
+            directory = URL(fileURLWithPath: out ?? "runs/\(config.method.rawValue)-\(config.dataset)-seed\(config.seed)")
+            if FileManager.default.fileExists(atPath: directory.appendingPathComponent("checkpoint.safetensors").path) {
+                throw TorchError("\(directory.path) already holds a run; continue it with --resume \(directory.path) or choose another --out")
+            }
+        }
+        if let checkpointMinutes { config.checkpointMinutes = checkpointMinutes }
+        config.stopAfterBatches = stopAfterBatches
+        try TrainingRun(config: config, directory: directory, device: device).start()
+    }
+}

@@ -1,0 +1,84 @@
+// MPlusRule.swift: the M+ acceleration rule, written once (reference-methods.md §1.3, §2.2).
+// Every method reports the gradient magnitude of each minibatch; at the end of an epoch the rule
+// decides whether the iteration count (DEAT's replays r, PGD/TRADES/MART's attack steps n) rises:
+//
+//   after epoch 0:  count = afterWarmup            (DEAT: r = 2; attack-step methods: n = 1)
+//   after epoch 1:  ref = γ·M
+//   after epoch e:  if (M > ref or n·α < ε) and count < max:  ref = γ·M; count += 1
+//
+// M is the sum over the epoch's minibatches of ‖∂L/∂x̃‖₁ (gradient w.r.t. the normalised input).
+// The reference is NOT updated when the count does not rise. The minimum-budget clause n·α < ε is
+// what the 2021 Table-1 runs of M+PGD/M+MART did (off for DEAT, §7); unlike the reference code, it
+// never raises the count past the maximum.
+
+/// The M+ controller: running magnitude sum, reference value and current count. Codable so a
+/// resumed run continues with exactly the same decisions.
+public struct MPlusController: Codable, Sendable, Equatable {
+    /// The n·α < ε clause: raise the count while `count · stepSize < epsilon`.
+    public struct MinimumBudget: Codable, Sendable, Equatable {
+        public let stepSize: Double
+        public let epsilon: Double
+        public init(stepSize: Double, epsilon: Double) {
+            self.stepSize = stepSize
+            self.epsilon = epsilon
+        }
+    }
+
+    public let gamma: Double
+    public let maximum: Int
+    public let afterWarmup: Int
+    public let minimumBudget: MinimumBudget?
+    public private(set) var count: Int
+    public private(set) var reference: Double?
+    /// Magnitude accumulated so far in the current epoch.
+    public private(set) var epochSum: Double = 0
+    public private(set) var epochsCompleted: Int = 0
+
+    public init(gamma: Double, initial: Int, afterWarmup: Int, maximum: Int, minimumBudget: MinimumBudget? = nil) {
+        self.gamma = gamma
+        self.maximum = maximum
+        self.afterWarmup = afterWarmup
+        self.minimumBudget = minimumBudget
+        count = initial
+    }
+
+    /// M+DEAT: r = 1 in epoch 0, 2 from epoch 1, then the rule up to `maximum` (default 8, γ = 1.01).
+    public static func deat(gamma: Double = 1.01, maximum: Int = 8) -> MPlusController {
+        MPlusController(gamma: gamma, initial: 1, afterWarmup: min(2, maximum), maximum: maximum)
+    }
+
+    /// M+PGD/M+TRADES/M+MART: no attack step in epoch 0, one from epoch 1, then the rule.
+    public static func attackSteps(gamma: Double = 1.01, maximum: Int, minimumBudget: MinimumBudget? = nil) -> MPlusController {
+        MPlusController(gamma: gamma, initial: 0, afterWarmup: min(1, maximum), maximum: maximum, minimumBudget: minimumBudget)
+    }
+
+    /// Adds one minibatch's ‖∂L/∂x̃‖₁.
+    public mutating func accumulate(_ magnitude: Double) {
+        epochSum += magnitude
+    }
+
+    /// Applies the rule to the epoch just finished and starts a new sum. Returns true when the count rose.
+    @discardableResult
+    public mutating func endEpoch() -> Bool {
+        let m = epochSum
+        epochSum = 0
+        defer { epochsCompleted += 1 }
+        switch epochsCompleted {
+        case 0:
+            let before = count
+            count = max(count, afterWarmup)
+            return count != before
+        case 1:
+            reference = gamma * m
+            return false
+        default:
+            guard count < maximum else { return false }
+            let exceeded = m > (reference ?? .infinity)
+            let underBudget = minimumBudget.map { Double(count) * $0.stepSize < $0.epsilon } ?? false
+            guard exceeded || underBudget else { return false }
+            reference = gamma * m
+            count += 1
+            return true
+        }
+    }
+}

@@ -1,0 +1,65 @@
+// MethodName.swift: the methods `deat train --method` offers, and how each is built from a config
+// with the reference settings (reference-methods.md §1.2, §2, §2.2, §8).
+
+public enum MethodName: String, Codable, Sendable, CaseIterable {
+    case mplusDEAT = "mplus-deat"
+    case deat
+    case free
+    case fgsmRS = "fgsm-rs"
+    case pgd
+    case mplusPGD = "mplus-pgd"
+    case trades
+    case mplusTRADES = "mplus-trades"
+    case mart
+    case mplusMART = "mplus-mart"
+    case standard
+
+    /// Methods whose iteration count the M+ rule decides.
+    public var usesMPlus: Bool { rawValue.hasPrefix("mplus-") }
+
+    /// Replays (DEAT, FREE) or attack steps (PGD, TRADES, MART) when the config does not say:
+    /// the cap for M+ and DEAT-d, the fixed count otherwise.
+    public var defaultIterations: Int {
+        switch self {
+        case .mplusDEAT, .free: 8
+        case .deat: 5
+        case .pgd, .mplusPGD: 7
+        case .trades, .mplusTRADES, .mart, .mplusMART: 10
+        case .fgsmRS: 1
+        case .standard: 0
+        }
+    }
+
+    /// Builds the method. `alpha` is the step size in [0, 1] pixel units (DEAT's base step for the
+    /// replay methods; the attack step for PGD/TRADES/MART).
+    public func make(config c: TrainingConfig) -> any TrainingMethod {
+        let n = c.iterations
+        let mPlus = MPlusController.attackSteps(gamma: c.gamma, maximum: n, minimumBudget: .init(stepSize: c.alpha, epsilon: c.epsilon))
+        switch self {
+        case .mplusDEAT:
+            return DEAT(name: rawValue, policy: .mPlus(.deat(gamma: c.gamma, maximum: n)), stepSize: c.alpha, startRadius: c.epsilon)
+        case .deat:
+            return DEAT(name: rawValue, policy: .linear(every: c.linearEvery, maximum: n), stepSize: c.alpha, startRadius: c.epsilon)
+        case .free:
+            return DEAT.free(replays: n, epsilon: c.epsilon)
+        case .fgsmRS:
+            return FGSMRS(epsilon: c.epsilon, stepSize: c.alpha)
+        case .pgd:
+            return PGDAT(name: rawValue, policy: .fixed(n), stepSize: .fixed(c.alpha), magnitudeSource: c.magnitudeSource)
+        case .mplusPGD:
+            return PGDAT(
+                name: rawValue, policy: .mPlus(mPlus), stepSize: .epsilonOverStepsAtLeast(c.alpha), boxAtStart: true,
+                magnitudeSource: c.magnitudeSource)
+        case .trades:
+            return TRADES(name: rawValue, policy: .fixed(n), stepSize: .fixed(c.alpha), beta: c.beta, magnitudeSource: c.magnitudeSource)
+        case .mplusTRADES:
+            return TRADES(name: rawValue, policy: .mPlus(mPlus), stepSize: .fixed(c.alpha), beta: c.beta, magnitudeSource: c.magnitudeSource)
+        case .mart:
+            return MART(name: rawValue, policy: .fixed(n), stepSize: .fixed(c.alpha), beta: c.beta, magnitudeSource: c.magnitudeSource)
+        case .mplusMART:
+            return MART(name: rawValue, policy: .mPlus(mPlus), stepSize: .fixed(c.alpha), beta: c.beta, magnitudeSource: c.magnitudeSource)
+        case .standard:
+            return Standard()
+        }
+    }
+}

@@ -1,0 +1,60 @@
+// DEAT.swift: Dynamic Efficient Adversarial Training (reference-methods.md §1.3). Each minibatch is
+// replayed r times, FREE-style: every replay's single backward pass updates both δ (one signed
+// step) and the weights (one SGD step); δ is carried across the replays of a minibatch and drawn
+// afresh for the next one. r comes from the iteration policy: M+ (M+DEAT), linear (DEAT-d) or
+// fixed (FREE-m, see Free.swift).
+//
+//   δ ~ U(−τ, τ); δ = clipBox(δ, x)
+//   repeat r times:
+//       L = CE(f(x + δ), y)               # train-mode BatchNorm
+//       backward → g_θ, g_δ
+//       δ = clipBox(clipEps(δ + α_r·sign(g_δ)), x)
+//       SGD step on θ
+//   magnitude = ‖g_δ(last replay) · σ‖₁       # fed to the M+ rule
+import NN
+import Torch
+
+public struct DEAT: TrainingMethod {
+    public let name: String
+    public var policy: IterationPolicy
+    /// Base step α; the step used with r replays is α_r = max(ε/r, α).
+    public let stepSize: Double
+    public let start: PerturbationStart
+    /// τ of the uniform start (the reference uses τ = ε).
+    public let startRadius: Double
+
+    public init(name: String = "mplus-deat", policy: IterationPolicy, stepSize: Double, start: PerturbationStart = .uniform, startRadius: Double) {
+        self.name = name
+        self.policy = policy
+        self.stepSize = stepSize
+        self.start = start
+        self.startRadius = startRadius
+    }
+
+    public var settings: [String: String] {
+        ["policy": policy.description, "alpha": "\(stepSize)", "start": start.rawValue, "start_radius": "\(startRadius)"]
+    }
+
+    public func step(images x: Tensor, labels y: Tensor, context c: StepContext) throws -> StepResult {
+        let replays = max(policy.count(epoch: c.epoch), 1)
+        let alpha = max(c.epsilon / Double(replays), stepSize)
+        let box = try Box(around: x)
+        var delta = try box.clip(initialPerturbation(start, like: x, radius: startRadius, generator: c.generator))
+        var last: (loss: Tensor, logits: Tensor, gradient: Tensor)?
+        for _ in 0..<replays {
+            let d = try delta.detached().requiringGrad()
+            let logits = try c.model(x + d)
+            let loss = try F.crossEntropy(logits, target: y)
+            try c.optimizer.zeroGrad()
+            try loss.backward()
+            let g = try d.grad ?? d.zerosLike()
+            delta = try ascend(d, gradient: g, stepSize: alpha, epsilon: c.epsilon, box: box)
+            try c.optimizer.step()
+            last = (loss, logits, g)
+        }
+        let (loss, logits, gradient) = last!
+        return try summarize(
+            loss: loss, logits: logits, labels: y, magnitude: normalizedL1(gradient, inputScale: c.inputScale),
+            forward: replays, backward: replays)
+    }
+}

@@ -1,0 +1,59 @@
+// PGDAT.swift: PGD adversarial training (Madry et al.) and M+PGD (reference-methods.md §2, §2.2):
+// n signed steps on CE from a uniform start, then one weight update at the adversarial point.
+// The model stays in train mode during the attack, as in the reference runs.
+//
+//   δ ~ U(−ε, ε) [; δ = clipBox(δ, x)]
+//   repeat n times:  δ = clipBox(clipEps(δ + s·sign(∇_δ CE(f(x + δ), y))), x)
+//   SGD step on CE(f(x + δ), y)
+import NN
+import Torch
+
+public struct PGDAT: TrainingMethod {
+    public let name: String
+    public var policy: IterationPolicy
+    public let stepSize: StepSizeRule
+    /// Clamp the random start into [0, 1] (M+PGD does; the 2021 PGD-7 run did not).
+    public let boxAtStart: Bool
+    public let magnitudeSource: MagnitudeSource
+
+    public init(
+        name: String = "pgd", policy: IterationPolicy, stepSize: StepSizeRule, boxAtStart: Bool = false,
+        magnitudeSource: MagnitudeSource = .lastAttackStep
+    ) {
+        self.name = name
+        self.policy = policy
+        self.stepSize = stepSize
+        self.boxAtStart = boxAtStart
+        self.magnitudeSource = magnitudeSource
+    }
+
+    public var settings: [String: String] {
+        ["policy": policy.description, "step_size": stepSize.description, "box_at_start": "\(boxAtStart)",
+         "magnitude": magnitudeSource.rawValue]
+    }
+
+    public func step(images x: Tensor, labels y: Tensor, context c: StepContext) throws -> StepResult {
+        let steps = policy.count(epoch: c.epoch)
+        let s = stepSize.value(epsilon: c.epsilon, steps: steps)
+        let box = try Box(around: x)
+        var delta = try initialPerturbation(.uniform, like: x, radius: c.epsilon, generator: c.generator)
+        if boxAtStart { delta = try box.clip(delta) }
+        var attackGradient: Tensor?
+        for _ in 0..<steps {
+            let d = try delta.detached().requiringGrad()
+            let g = try grad(of: F.crossEntropy(c.model(x + d), target: y), wrt: d)
+            delta = try ascend(d, gradient: g, stepSize: s, epsilon: c.epsilon, box: box)
+            attackGradient = g
+        }
+        let final = try delta.detached().requiringGrad(magnitudeSource == .trainingLoss)
+        let logits = try c.model(x + final)
+        let loss = try F.crossEntropy(logits, target: y)
+        try c.optimizer.zeroGrad()
+        try loss.backward()
+        try c.optimizer.step()
+        let g = magnitudeSource == .trainingLoss ? try final.grad : attackGradient
+        return try summarize(
+            loss: loss, logits: logits, labels: y, magnitude: g.map { try normalizedL1($0, inputScale: c.inputScale) },
+            forward: steps + 1, backward: steps + 1)
+    }
+}

@@ -1,0 +1,58 @@
+// TRADES.swift: TRADES (Zhang et al. 2019) and M+TRADES as the DEAT repository runs them
+// (reference-methods.md §2): n signed steps ascending KL(f(x) ‖ f(x + δ)) from x + 0.001·N(0, 1),
+// natural logits recomputed at every step, model in train mode; then
+//   L = CE(f(x), y) + β · KL_sum(f(x) ‖ f(x + δ)) / B.
+// Like trades.py, the outer loss runs f(x) twice (once for CE, once for the KL target): three
+// forward passes, which also moves BatchNorm's running statistics as the reference does.
+import NN
+import Torch
+
+public struct TRADES: TrainingMethod {
+    public let name: String
+    public var policy: IterationPolicy
+    public let stepSize: StepSizeRule
+    public let beta: Double
+    public let magnitudeSource: MagnitudeSource
+
+    public init(
+        name: String = "trades", policy: IterationPolicy, stepSize: StepSizeRule, beta: Double = 6,
+        magnitudeSource: MagnitudeSource = .lastAttackStep
+    ) {
+        self.name = name
+        self.policy = policy
+        self.stepSize = stepSize
+        self.beta = beta
+        self.magnitudeSource = magnitudeSource
+    }
+
+    public var settings: [String: String] {
+        ["policy": policy.description, "step_size": stepSize.description, "beta": "\(beta)", "magnitude": magnitudeSource.rawValue]
+    }
+
+    public func step(images x: Tensor, labels y: Tensor, context c: StepContext) throws -> StepResult {
+        let steps = policy.count(epoch: c.epoch)
+        let s = stepSize.value(epsilon: c.epsilon, steps: steps)
+        let box = try Box(around: x)
+        var delta = try initialPerturbation(.smallNormal, like: x, radius: 0, generator: c.generator)
+        var attackGradient: Tensor?
+        for _ in 0..<steps {
+            let d = try delta.detached().requiringGrad()
+            let kl = try TrainingLoss.klSum(adversarialLogits: c.model(x + d), naturalLogits: c.model(x))
+            let g = try grad(of: kl, wrt: d)
+            delta = try ascend(d, gradient: g, stepSize: s, epsilon: c.epsilon, box: box)
+            attackGradient = g
+        }
+        let final = try box.clip(delta.detached()).requiringGrad(magnitudeSource == .trainingLoss)
+        let natural = try c.model(x)
+        let adversarial = try c.model(x + final)
+        let loss = try F.crossEntropy(natural, target: y)
+            + TrainingLoss.klSum(adversarialLogits: adversarial, naturalLogits: c.model(x)) * (beta / Double(y.shape[0]))
+        try c.optimizer.zeroGrad()
+        try loss.backward()
+        try c.optimizer.step()
+        let g = magnitudeSource == .trainingLoss ? try final.grad : attackGradient
+        return try summarize(
+            loss: loss, logits: adversarial, labels: y, magnitude: g.map { try normalizedL1($0, inputScale: c.inputScale) },
+            forward: 2 * steps + 3, backward: steps + 1)
+    }
+}

@@ -1,0 +1,109 @@
+// RunFiles.swift: a training run's directory.
+//
+//   checkpoint.safetensors  everything needed to resume: model tensors, SGD momentum buffers
+//                           (`optimizer.momentum_buffer.<parameter>`), and the TrainState as JSON
+//                           in the metadata — one file, written atomically, so it is never half-new
+//   model.safetensors       the model after the last finished epoch (PyTorch-loadable)
+//   best.safetensors        the model with the best validation robust accuracy (the paper's selection)
+//   log.jsonl               one EpochRecord per line, rewritten atomically after each epoch
+import Foundation
+import NN
+import SafeTensors
+import Torch
+
+public struct RunFiles: Sendable {
+    public let directory: URL
+    public var checkpoint: URL { directory.appendingPathComponent("checkpoint.safetensors") }
+    public var model: URL { directory.appendingPathComponent("model.safetensors") }
+    public var best: URL { directory.appendingPathComponent("best.safetensors") }
+    public var log: URL { directory.appendingPathComponent("log.jsonl") }
+    static let stateKey = "deat_train_state"
+    static let bufferPrefix = "optimizer.momentum_buffer."
+
+    /// Creates the directory if needed and checks that it is writable.
+    public init(directory: URL) throws {
+        self.directory = directory
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw TorchError("cannot create the output directory \(directory.path): \(error.localizedDescription)")
+        }
+        guard FileManager.default.isWritableFile(atPath: directory.path) else {
+            throw TorchError("the output directory \(directory.path) is not writable")
+        }
+    }
+
+    /// Temp files a killed write left behind; they never replaced a real file, so they can go.
+    public func removeLeftoverTemporaries() -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        let leftovers = names.filter(AtomicFile.isLeftoverTemporary)
+        for name in leftovers { try? FileManager.default.removeItem(at: directory.appendingPathComponent(name)) }
+        return leftovers
+    }
+
+    func saveCheckpoint(_ state: TrainState, model: any Module, optimizer: SGD, metadata: CheckpointMetadata) throws {
+        let names = model.namedParameters().map(\.name)
+        var tensors = model.stateDict()
+        for (name, buffer) in zip(names, optimizer.momentumBuffers) {
+            if let buffer { tensors.append((Self.bufferPrefix + name, buffer)) }
+        }
+        var entries = metadata.entries
+        entries[Self.stateKey] = String(decoding: try JSONEncoder().encode(state), as: UTF8.self)
+        try Checkpoint.save(tensors, metadata: entries, to: checkpoint)
+    }
+
+    /// The saved state after loading tensors into `model` and `optimizer`; nil when there is no checkpoint.
+    func loadCheckpoint(model: any Module, optimizer: SGD) throws -> TrainState? {
+        guard FileManager.default.fileExists(atPath: checkpoint.path) else { return nil }
+        let file = try Checkpoint.read(checkpoint)
+        let state = try readState(file)
+        let names = model.namedParameters().map(\.name)
+        let parameters = model.parameters()
+        // Momentum buffers exist only for parameters that have been stepped; build targets for those present.
+        var targets = model.stateDict()
+        var buffers: [Tensor?] = []
+        for (name, parameter) in zip(names, parameters) {
+            if file[Self.bufferPrefix + name] != nil {
+                let buffer = try parameter.detached().zerosLike()
+                targets.append((Self.bufferPrefix + name, buffer))
+                buffers.append(buffer)
+            } else {
+                buffers.append(nil)
+            }
+        }
+        try Checkpoint.load(file, into: targets, source: checkpoint.lastPathComponent)
+        try optimizer.restore(momentumBuffers: buffers)
+        return state
+    }
+
+    /// The configuration of the run saved in `directory`, for `--resume`.
+    public static func savedConfig(in directory: URL) throws -> TrainingConfig {
+        let files = try RunFiles(directory: directory)
+        guard FileManager.default.fileExists(atPath: files.checkpoint.path) else {
+            throw TorchError("\(files.checkpoint.path) does not exist: nothing to resume (start a run with --out \(directory.path))")
+        }
+        return try files.readState(Checkpoint.read(files.checkpoint)).config
+    }
+
+    func readState(_ file: SafeTensorsFile) throws -> TrainState {
+        guard let json = file.metadata[Self.stateKey] else {
+            throw TorchError("\(checkpoint.lastPathComponent) has no training state: it is a model file, not a resumable checkpoint")
+        }
+        do {
+            return try JSONDecoder().decode(TrainState.self, from: Data(json.utf8))
+        } catch {
+            throw TorchError("\(checkpoint.lastPathComponent): the training state is unreadable (\(error))")
+        }
+    }
+
+    func writeLog(_ records: [EpochRecord]) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var text = Data()
+        for record in records {
+            text.append(try encoder.encode(record))
+            text.append(0x0A)
+        }
+        try AtomicFile.write(text, to: log)
+    }
+}

@@ -1,0 +1,68 @@
+// TrainingConfig.swift: every setting of a training run, saved in its checkpoints so that
+// `deat train --resume DIR` rebuilds exactly the same run. Defaults per dataset follow the paper
+// for CIFAR (reference-methods.md §1.2, §2) and deat's own choices for Fashion-MNIST (§8).
+
+public struct TrainingConfig: Codable, Sendable, Equatable {
+    public var method: MethodName
+    public var model: String
+    public var dataset: String
+    public var dataDirectory: String
+    public var epochs: Int
+    public var batchSize: Int
+    /// L∞ radius in [0, 1] pixel units.
+    public var epsilon: Double
+    /// Step size in pixel units (see MethodName.make).
+    public var alpha: Double
+    /// M+ threshold factor γ.
+    public var gamma: Double
+    /// Replays/attack steps: the cap for M+ and DEAT-d, the fixed count for FREE/PGD/TRADES/MART.
+    public var iterations: Int
+    /// DEAT-d: one more replay every `linearEvery` epochs.
+    public var linearEvery: Int = 3
+    public var beta: Double = 6
+    public var magnitudeSource: MagnitudeSource = .lastAttackStep
+    public var learningRate: Double
+    public var schedule: ScheduleName
+    public var momentum: Double = 0.9
+    public var weightDecay: Double = 5e-4
+    public var seed: UInt64 = 0
+    /// Train on the first N training images only.
+    public var trainSubset: Int?
+    /// Random crop + flip (CIFAR's recipe).
+    public var augment: Bool
+    /// Per-epoch validation on the first N test points: clean and PGD-K with the CW loss.
+    public var validationSize: Int = 1000
+    public var validationSteps: Int = 10
+    /// Also checkpoint mid-epoch when this many minutes passed since the last checkpoint.
+    public var checkpointMinutes: Double = 10
+    /// Stop after this many batches in total (tests and SIGKILL experiments); nil: train to the end.
+    public var stopAfterBatches: Int?
+
+    public enum ScheduleName: String, Codable, Sendable, CaseIterable {
+        /// ×0.1 at T/2 and ×0.01 at 4T/5 of the iterations (DEAT's Table 1 setting).
+        case multistep
+        /// 0 → max → 0 linearly over the whole run (fast_adversarial's triangular cycle).
+        case cyclic
+        case cosine
+        case constant
+    }
+
+    /// Paper settings for CIFAR-10/100, deat's for Fashion-MNIST/MNIST; step sizes that the spec
+    /// defines relative to ε or to the step count follow the `epsilon` and `iterations` given.
+    public static func defaults(method: MethodName, dataset: String, epsilon: Double? = nil, iterations: Int? = nil) -> TrainingConfig {
+        let cifar = dataset.hasPrefix("cifar")
+        let epsilon = epsilon ?? (cifar ? 8.0 / 255 : 0.1)
+        let iterations = iterations ?? method.defaultIterations
+        let alpha: Double = switch method {
+        case .mplusDEAT, .deat: cifar ? 10.0 / 255 : 1.25 * epsilon
+        case .free: epsilon
+        case .fgsmRS: 1.25 * epsilon
+        case .pgd, .mplusPGD, .trades, .mplusTRADES, .mart, .mplusMART: cifar ? 2.0 / 255 : 2.5 * epsilon / Double(iterations)
+        case .standard: 0
+        }
+        return TrainingConfig(
+            method: method, model: cifar ? "preact-resnet18" : "small-cnn", dataset: dataset, dataDirectory: "",
+            epochs: cifar ? 50 : 10, batchSize: 128, epsilon: epsilon, alpha: alpha, gamma: 1.01, iterations: iterations,
+            learningRate: cifar ? 0.05 : 0.05, schedule: .multistep, trainSubset: nil, augment: cifar)
+    }
+}
