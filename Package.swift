@@ -120,7 +120,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "AttacksTests", dependencies: ["Attacks", "Models", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Models", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Datasets", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "DeatCLITests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
     ]
 )

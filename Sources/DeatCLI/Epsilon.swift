@@ -1,40 +1,35 @@
-// Epsilon.swift: an L∞ radius on the command line, in [0, 1] pixel units, written as a fraction
-// (`8/255`, how papers state it) or a decimal (`0.1`, `0.031`).
+// Epsilon.swift: the ε argument of `deat eval` and `deat train` (attacks.md §1, §13.6): a
+// fraction of the [0, 1] pixel range written as `8/255` or a decimal such as `0.1`. A bare
+// integer above 1 (`8`) is refused: it is almost always a forgotten `/255`.
 import ArgumentParser
 import Foundation
 
-struct Epsilon: ExpressibleByArgument, CustomStringConvertible, Sendable {
-    /// The radius in [0, 1] pixel units.
+struct Epsilon: ExpressibleByArgument, Equatable, CustomStringConvertible {
+    /// ε as a number in [0, 1].
     let value: Double
-    /// What the user wrote, for reports.
+    /// As the user wrote it ("8/255"), kept for reports.
     let text: String
 
     init?(argument: String) {
         let trimmed = argument.trimmingCharacters(in: .whitespaces)
         let parts = trimmed.split(separator: "/", omittingEmptySubsequences: false)
-        let parsed: Double?
+        let value: Double
         switch parts.count {
-        case 1: parsed = Double(parts[0])
+        case 1:
+            guard let v = Double(parts[0]) else { return nil }
+            value = v
         case 2:
-            if let numerator = Double(parts[0]), let denominator = Double(parts[1]), denominator > 0 {
-                parsed = numerator / denominator
-            } else {
-                parsed = nil
-            }
-        default: parsed = nil
+            guard let numerator = Double(parts[0]), let denominator = Double(parts[1]), denominator > 0 else { return nil }
+            value = numerator / denominator
+        default:
+            return nil
         }
-        // ε is a pixel-space radius: above 1 it would mean the whole image space (a unit mistake, e.g. 8 for 8/255).
-        guard let parsed, parsed.isFinite, parsed >= 0, parsed <= 1 else { return nil }
-        value = parsed
-        text = trimmed
-    }
-
-    init(_ value: Double) {
+        guard value.isFinite, value >= 0, value <= 1 else { return nil }
         self.value = value
-        text = "\(value)"
+        self.text = trimmed
     }
 
     var description: String { text }
 
-    static var defaultCompletionKind: CompletionKind { .default }
+    static var defaultValueDescription: String { "8/255" }
 }

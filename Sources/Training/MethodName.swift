@@ -48,8 +48,7 @@ public enum MethodName: String, Codable, Sendable, CaseIterable {
             return PGDAT(name: rawValue, policy: .fixed(n), stepSize: .fixed(c.alpha), magnitudeSource: c.magnitudeSource)
         case .mplusPGD:
             return PGDAT(
-                name: rawValue, policy: .mPlus(mPlus), stepSize: .epsilonOverStepsAtLeast(c.alpha), boxAtStart: true,
-                magnitudeSource: c.magnitudeSource)
+                name: rawValue, policy: .mPlus(mPlus), stepSize: .epsilonOverStepsAtLeast(c.alpha), magnitudeSource: c.magnitudeSource)
         case .trades:
             return TRADES(name: rawValue, policy: .fixed(n), stepSize: .fixed(c.alpha), beta: c.beta, magnitudeSource: c.magnitudeSource)
         case .mplusTRADES:

@@ -2,7 +2,7 @@
 // n signed steps on CE from a uniform start, then one weight update at the adversarial point.
 // The model stays in train mode during the attack, as in the reference runs.
 //
-//   δ ~ U(−ε, ε) [; δ = clipBox(δ, x)]
+//   δ ~ U(−ε, ε); δ = clipBox(δ, x)
 //   repeat n times:  δ = clipBox(clipEps(δ + s·sign(∇_δ CE(f(x + δ), y))), x)
 //   SGD step on CE(f(x + δ), y)
 import NN
@@ -12,32 +12,28 @@ public struct PGDAT: TrainingMethod {
     public let name: String
     public var policy: IterationPolicy
     public let stepSize: StepSizeRule
-    /// Clamp the random start into [0, 1] (M+PGD does; the 2021 PGD-7 run did not).
-    public let boxAtStart: Bool
     public let magnitudeSource: MagnitudeSource
 
     public init(
-        name: String = "pgd", policy: IterationPolicy, stepSize: StepSizeRule, boxAtStart: Bool = false,
-        magnitudeSource: MagnitudeSource = .lastAttackStep
+        name: String = "pgd", policy: IterationPolicy, stepSize: StepSizeRule, magnitudeSource: MagnitudeSource = .lastAttackStep
     ) {
         self.name = name
         self.policy = policy
         self.stepSize = stepSize
-        self.boxAtStart = boxAtStart
         self.magnitudeSource = magnitudeSource
     }
 
     public var settings: [String: String] {
-        ["policy": policy.description, "step_size": stepSize.description, "box_at_start": "\(boxAtStart)",
-         "magnitude": magnitudeSource.rawValue]
+        ["policy": policy.description, "step_size": stepSize.description, "magnitude": magnitudeSource.rawValue]
     }
 
     public func step(images x: Tensor, labels y: Tensor, context c: StepContext) throws -> StepResult {
         let steps = policy.count(epoch: c.epoch)
         let s = stepSize.value(epsilon: c.epsilon, steps: steps)
         let box = try Box(around: x)
-        var delta = try initialPerturbation(.uniform, like: x, radius: c.epsilon, generator: c.generator)
-        if boxAtStart { delta = try box.clip(delta) }
+        // The 2021 PGD-7 run skipped this clamp, so its first attack step saw pixels outside [0, 1];
+        // deat keeps every input admissible (M+PGD's reference code clamps here too).
+        var delta = try box.clip(initialPerturbation(.uniform, like: x, radius: c.epsilon, generator: c.generator))
         var attackGradient: Tensor?
         for _ in 0..<steps {
             let d = try delta.detached().requiringGrad()

@@ -33,7 +33,9 @@ public struct TRADES: TrainingMethod {
         let steps = policy.count(epoch: c.epoch)
         let s = stepSize.value(epsilon: c.epsilon, steps: steps)
         let box = try Box(around: x)
-        var delta = try initialPerturbation(.smallNormal, like: x, radius: 0, generator: c.generator)
+        // trades.py does not clamp the start, so its first step may see pixels 0.001 outside [0, 1];
+        // deat keeps every input admissible.
+        var delta = try box.clip(initialPerturbation(.smallNormal, like: x, radius: 0, generator: c.generator))
         var attackGradient: Tensor?
         for _ in 0..<steps {
             let d = try delta.detached().requiringGrad()
@@ -42,7 +44,7 @@ public struct TRADES: TrainingMethod {
             delta = try ascend(d, gradient: g, stepSize: s, epsilon: c.epsilon, box: box)
             attackGradient = g
         }
-        let final = try box.clip(delta.detached()).requiringGrad(magnitudeSource == .trainingLoss)
+        let final = try delta.detached().requiringGrad(magnitudeSource == .trainingLoss)
         let natural = try c.model(x)
         let adversarial = try c.model(x + final)
         let loss = try F.crossEntropy(natural, target: y)

@@ -1,0 +1,141 @@
+// AutoAttack.swift: AutoAttack "standard" and the named attack lists deat evaluates with
+// (attacks.md §10): APGD-CE → APGD-T → FAB-T → Square with the reference parameters, the cheaper
+// subsets of §10.2 under their own names, and single attacks such as "pgd-20" or "cw-20".
+import NN
+import Torch
+
+public enum AttackSuite {
+    /// AutoAttack standard (§10.1). `steps`, `targets` and `squareQueries` are reduced only for
+    /// tests; reports then carry the reduced values in every attack's parameters.
+    public static func autoAttackStandard(
+        epsilon: Double, norm: ThreatNorm = .linf, steps: Int = 100, targets: Int = 9, squareQueries: Int = 5000
+    ) -> [any Attack] {
+        var list: [any Attack] = [
+            APGD(epsilon: epsilon, norm: norm, steps: steps, restarts: 1, loss: .crossEntropy),
+            APGDT(epsilon: epsilon, norm: norm, steps: steps, restarts: 1, targets: targets),
+            FABT(epsilon: epsilon, steps: steps, targets: targets),
+        ]
+        // L2 Square is a different algorithm (§9); only the L∞ one exists here.
+        if norm == .linf { list.append(Square(epsilon: epsilon, queries: squareQueries)) }
+        return list
+    }
+
+    /// The names `parse` accepts, for help texts.
+    public static let helpText = """
+        aa-standard (APGD-CE, APGD-T, FAB-T, Square), aa-apgd-ce+t (APGD-CE, APGD-T), \
+        aa-apgd-ce+dlr (APGD-CE, APGD-DLR), or a comma-separated list of fgsm, fgsm-rs, \
+        pgd-STEPS[-RESTARTS], cw-STEPS[-RESTARTS], pgd-l2-STEPS, apgd-ce, apgd-dlr, apgd-t, fab-t, square
+        """
+
+    /// Options for the single attacks `parse` builds.
+    public struct Options: Sendable {
+        /// PGD/CW step size as a fraction of ε (0.25: 2/255 at ε = 8/255).
+        public var stepFraction = 0.25
+        /// κ of the CW loss ("cw-20").
+        public var cwKappa = 50.0
+        public var randomStart = true
+        /// Iterations of APGD/APGD-T/FAB-T (100 in AutoAttack).
+        public var apgdSteps = 100
+        public var targets = 9
+        public var squareQueries = 5000
+        public init() {}
+    }
+
+    /// Builds the attack list for `text`, e.g. "aa-standard" or "pgd-20,cw-20".
+    public static func parse(_ text: String, epsilon: Double, norm: ThreatNorm = .linf, options: Options = Options()) throws -> [any Attack] {
+        let o = options
+        switch text.lowercased() {
+        case "aa-standard", "autoattack", "aa":
+            return autoAttackStandard(epsilon: epsilon, norm: norm, steps: o.apgdSteps, targets: o.targets, squareQueries: o.squareQueries)
+        case "aa-apgd-ce+t":
+            return [APGD(epsilon: epsilon, norm: norm, steps: o.apgdSteps), APGDT(epsilon: epsilon, norm: norm, steps: o.apgdSteps, targets: o.targets)]
+        case "aa-apgd-ce+dlr":
+            return [APGD(epsilon: epsilon, norm: norm, steps: o.apgdSteps), APGD(epsilon: epsilon, norm: norm, steps: o.apgdSteps, loss: .dlr)]
+        default: break
+        }
+        return try text.split(separator: ",").map { try single(String($0).trimmingWhitespace(), epsilon: epsilon, norm: norm, options: o) }
+    }
+
+    static func single(_ name: String, epsilon: Double, norm: ThreatNorm, options o: Options) throws -> any Attack {
+        let step = epsilon * o.stepFraction
+        switch name.lowercased() {
+        case "fgsm": return FGSM(epsilon: epsilon)
+        case "fgsm-rs": return FGSMRS(epsilon: epsilon)
+        case "apgd-ce": return APGD(epsilon: epsilon, norm: norm, steps: o.apgdSteps)
+        case "apgd-dlr": return APGD(epsilon: epsilon, norm: norm, steps: o.apgdSteps, loss: .dlr)
+        case "apgd-t": return APGDT(epsilon: epsilon, norm: norm, steps: o.apgdSteps, targets: o.targets)
+        case "fab-t": return FABT(epsilon: epsilon, steps: o.apgdSteps, targets: o.targets)
+        case "square": return Square(epsilon: epsilon, queries: o.squareQueries)
+        default: break
+        }
+        var parts = name.lowercased().split(separator: "-").map(String.init)
+        if parts.count > 1, parts[0] == "pgd", parts[1] == "l2" { parts = ["pgd-l2"] + parts.dropFirst(2) }
+        let numbers = parts.dropFirst().compactMap { Int($0) }.filter { $0 >= 1 }
+        guard !parts.isEmpty, numbers.count == parts.count - 1, (1...2).contains(numbers.count) else {
+            throw TorchError("unknown attack '\(name)'; expected \(helpText)")
+        }
+        let steps = numbers[0], restarts = numbers.count > 1 ? numbers[1] : 1
+        switch parts[0] {
+        case "pgd-l2":
+            return PGDL2(epsilon: epsilon, stepSize: step, steps: steps, randomStart: o.randomStart, restarts: restarts)
+        case "pgd":
+            guard norm == .linf else { return PGDL2(epsilon: epsilon, stepSize: step, steps: steps, randomStart: o.randomStart, restarts: restarts) }
+            return PGD(epsilon: epsilon, stepSize: step, steps: steps, randomStart: o.randomStart, restarts: restarts)
+        case "cw":
+            var cw = PGD(epsilon: epsilon, stepSize: step, steps: steps, randomStart: o.randomStart, restarts: restarts, loss: .cw)
+            cw.kappa = o.cwKappa
+            return cw
+        default:
+            throw TorchError("unknown attack '\(name)'; expected \(helpText)")
+        }
+    }
+}
+
+/// A list of attacks as one attack: each runs on the points the previous ones left correctly
+/// classified (the §1 driver inside one batch). The evaluator runs the list itself, to report
+/// each stage; this is for callers that only want the images.
+public struct AttackSequence: Attack {
+    public var attacks: [any Attack]
+    public var name: String
+    public var norm: ThreatNorm
+    public var epsilon: Double
+
+    public init(_ attacks: [any Attack], name: String, norm: ThreatNorm = .linf, epsilon: Double) {
+        self.attacks = attacks
+        self.name = name
+        self.norm = norm
+        self.epsilon = epsilon
+    }
+
+    public var parameters: [String: String] {
+        var p: [String: String] = ["attacks": attacks.map(\.name).joined(separator: ",")]
+        for a in attacks { for (k, v) in a.parameters { p["\(a.name).\(k)"] = v } }
+        return p
+    }
+
+    public func perturb(model: any Layer, images: Tensor, labels: Tensor, mode: ModelMode, generator: Generator) throws -> Tensor {
+        try validateBatch(images: images, labels: labels)
+        return try model.withMode(mode) {
+            let x = try images.detached()
+            var adversarial = x
+            var robust = try misclassified(logitsNoGrad(model: model, at: x), labels).logicalNot()
+            for attack in attacks {
+                let index = try indices(of: robust)
+                if index.count == 0 { break }
+                let ys = try rows(labels, index)
+                let out = try attack.perturb(model: model, images: rows(x, index), labels: ys, mode: mode, generator: generator)
+                let broken = try misclassified(logitsNoGrad(model: model, at: out), ys)
+                    .logicalAnd(admissible(out, clean: rows(x, index), norm: norm, epsilon: epsilon))
+                adversarial = try puttingRows(adversarial, index, selectRows(broken, out, rows(adversarial, index)))
+                robust = try puttingRows(robust, index, broken.logicalNot())
+            }
+            return adversarial
+        }
+    }
+}
+
+extension String {
+    func trimmingWhitespace() -> String {
+        String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+    }
+}

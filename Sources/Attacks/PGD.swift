@@ -1,0 +1,220 @@
+// PGD.swift: projected gradient descent under L∞ (attacks.md §4, with the CW loss §4.1) and L2
+// (§5), with random start, restarts, optional per-example early stop, and the bookkeeping rule
+// of §1: a point is broken if any iterate of any restart was misclassified, and that iterate is
+// what is returned (never just the last one).
+import NN
+import Torch
+
+/// One iterate of an iterative attack, passed to an attack's `observer` (tests check every
+/// iterate's admissibility with it; §13.7 item 7 logs the loss with it).
+public struct AttackIterate {
+    /// Restart index, from 0.
+    public let restart: Int
+    /// Iterate index: 0 is the starting point, k the point after k updates.
+    public let step: Int
+    /// The clean images of the rows being attacked (the still-robust subset).
+    public let clean: Tensor
+    /// The current iterate for those rows.
+    public let adversarial: Tensor
+    /// Per-example loss at `adversarial`.
+    public let loss: Tensor
+}
+
+public typealias IterateObserver = (AttackIterate) throws -> Void
+
+/// L∞ PGD: x ← projInf(x + α·sign(∇ loss)).
+public struct PGD: Attack {
+    public var epsilon: Double
+    public var stepSize: Double
+    public var steps: Int
+    public var randomStart: Bool
+    public var restarts: Int
+    public var loss: AttackLoss
+    /// CW confidence κ (used with `loss == .cw` only): the loss is min(max_{j≠y} z_j − z_y, κ).
+    public var kappa: Double = 0
+    /// Freeze an example's perturbation once it is misclassified (the fast-AT evaluation does).
+    public var earlyStop = false
+    /// Called with every iterate (including the start) of every restart.
+    public var observer: IterateObserver?
+
+    public init(
+        epsilon: Double, stepSize: Double, steps: Int, randomStart: Bool = true, restarts: Int = 1,
+        loss: AttackLoss = .crossEntropy
+    ) {
+        self.epsilon = epsilon
+        self.stepSize = stepSize
+        self.steps = steps
+        self.randomStart = randomStart
+        self.restarts = restarts
+        self.loss = loss
+    }
+
+    /// "pgd-20", "pgd-50-10" (steps-restarts), "cw-20", "pgd-dlr-20".
+    public var name: String {
+        let base = switch loss {
+        case .crossEntropy: "pgd"
+        case .cw: "cw"
+        case .dlr: "pgd-dlr"
+        }
+        return restarts > 1 ? "\(base)-\(steps)-\(restarts)" : "\(base)-\(steps)"
+    }
+
+    public var parameters: [String: String] {
+        core.parameters
+    }
+
+    var core: PGDCore {
+        PGDCore(
+            norm: .linf, epsilon: epsilon, stepSize: stepSize, steps: steps, randomStart: randomStart,
+            restarts: restarts, loss: loss, kappa: kappa, earlyStop: earlyStop, observer: observer)
+    }
+
+    public func perturb(model: any Layer, images: Tensor, labels: Tensor, mode: ModelMode, generator: Generator) throws -> Tensor {
+        try core.run(model: model, images: images, labels: labels, mode: mode, generator: generator)
+    }
+}
+
+/// L2 PGD (torchattacks `PGDL2` defaults ε = 1.0, α = 0.2, 10 steps): x ← projL2(x + α·g/‖g‖₂).
+public struct PGDL2: Attack {
+    public var epsilon: Double
+    public var stepSize: Double
+    public var steps: Int
+    public var randomStart: Bool
+    public var restarts: Int
+    public var loss: AttackLoss
+    public var kappa: Double = 0
+    public var earlyStop = false
+    public var observer: IterateObserver?
+
+    public init(
+        epsilon: Double, stepSize: Double, steps: Int, randomStart: Bool = true, restarts: Int = 1,
+        loss: AttackLoss = .crossEntropy
+    ) {
+        self.epsilon = epsilon
+        self.stepSize = stepSize
+        self.steps = steps
+        self.randomStart = randomStart
+        self.restarts = restarts
+        self.loss = loss
+    }
+
+    public var name: String {
+        let base = loss == .crossEntropy ? "pgd-l2" : "pgd-l2-\(loss.rawValue)"
+        return restarts > 1 ? "\(base)-\(steps)-\(restarts)" : "\(base)-\(steps)"
+    }
+
+    public var parameters: [String: String] { core.parameters }
+
+    var core: PGDCore {
+        PGDCore(
+            norm: .l2, epsilon: epsilon, stepSize: stepSize, steps: steps, randomStart: randomStart,
+            restarts: restarts, loss: loss, kappa: kappa, earlyStop: earlyStop, observer: observer)
+    }
+
+    public func perturb(model: any Layer, images: Tensor, labels: Tensor, mode: ModelMode, generator: Generator) throws -> Tensor {
+        try core.run(model: model, images: images, labels: labels, mode: mode, generator: generator)
+    }
+}
+
+/// The loop both PGD variants share; only the start, the step direction and the projection
+/// depend on the norm.
+struct PGDCore {
+    let norm: ThreatNorm
+    let epsilon: Double
+    let stepSize: Double
+    let steps: Int
+    let randomStart: Bool
+    let restarts: Int
+    let loss: AttackLoss
+    let kappa: Double
+    let earlyStop: Bool
+    let observer: IterateObserver?
+
+    var parameters: [String: String] {
+        var p = [
+            "norm": norm.rawValue, "epsilon": "\(epsilon)", "step_size": "\(stepSize)", "steps": "\(steps)",
+            "random_start": "\(randomStart)", "restarts": "\(restarts)", "loss": loss.rawValue,
+            "early_stop": "\(earlyStop)",
+        ]
+        if loss == .cw { p["kappa"] = "\(kappa)" }
+        return p
+    }
+
+    func run(model: any Layer, images: Tensor, labels: Tensor, mode: ModelMode, generator: Generator) throws -> Tensor {
+        try validateBatch(images: images, labels: labels)
+        guard epsilon >= 0, stepSize >= 0, steps >= 0, restarts >= 1 else {
+            throw TorchError("PGD needs ε ≥ 0, step size ≥ 0, steps ≥ 0 and restarts ≥ 1")
+        }
+        return try model.withMode(mode) {
+            let x = try images.detached()
+            var found = try Tensor.zeros([x.shape[0]], dtype: .bool, device: x.device)
+            var best = x
+            var last = x
+            for restart in 0..<restarts {
+                // Later restarts only attack the points no earlier restart broke (union rule, §4).
+                let index = try indices(of: found.logicalNot())
+                if index.count == 0 { break }
+                let outcome = try attackOnce(
+                    model: model, clean: rows(x, index), labels: rows(labels, index), restart: restart, generator: generator)
+                found = try puttingRows(found, index, outcome.found)
+                best = try puttingRows(best, index, outcome.adversarial)
+                last = try puttingRows(last, index, outcome.last)
+            }
+            return try selectRows(found, best, last)
+        }
+    }
+
+    func start(_ clean: Tensor, generator: Generator) throws -> Tensor {
+        guard randomStart else { return clean }
+        switch norm {
+        case .linf:
+            let noise = try uniform(clean.shape, low: -epsilon, high: epsilon, device: clean.device, generator: generator)
+            return try projectLinf(clean + noise, around: clean, epsilon: epsilon)
+        case .l2:
+            // δ = ε·r·n/‖n‖, r ~ U[0, 1] per example (torchattacks PGDL2; not uniform in volume, §5).
+            let n = try normal(clean.shape, device: clean.device, generator: generator)
+            let r = try uniform([clean.shape[0]], low: 0, high: 1, device: clean.device, generator: generator)
+            let scale = try perExample(r * epsilon / (rowNorms(n) + 1e-12), rank: clean.rank)
+            return try (clean + n * scale).clamped(min: 0, max: 1)
+        }
+    }
+
+    func direction(_ g: Tensor) throws -> Tensor {
+        switch norm {
+        case .linf: try g.sign()  // sign(0) = 0: zero-gradient pixels do not move
+        case .l2: try g / perExample(rowNorms(g) + 1e-10, rank: g.rank)
+        }
+    }
+
+    func attackOnce(
+        model: any Layer, clean: Tensor, labels: Tensor, restart: Int, generator: Generator
+    ) throws -> (found: Tensor, adversarial: Tensor, last: Tensor) {
+        var current = try start(clean, generator: generator)
+        var found = try Tensor.zeros([clean.shape[0]], dtype: .bool, device: clean.device)
+        var adversarial = clean
+        var frozen = found
+        let lossFunction = { (z: Tensor) in try Losses.evaluate(loss, logits: z, labels: labels, kappa: kappa) }
+        func record(_ logits: Tensor, _ perExampleLoss: Tensor, step: Int) throws -> Tensor {
+            let mis = try misclassified(logits, labels)
+            adversarial = try selectRows(mis, current, adversarial)
+            found = try found.logicalOr(mis)
+            try observer?(AttackIterate(restart: restart, step: step, clean: clean, adversarial: current, loss: perExampleLoss))
+            return mis
+        }
+        for step in 0..<steps {
+            let (logits, value, gradient) = try lossAndGradient(model: model, at: current, loss: lossFunction)
+            let mis = try record(logits, value, step: step)
+            var move = try direction(gradient) * stepSize
+            if earlyStop {
+                frozen = try frozen.logicalOr(mis)
+                if try countTrue(frozen) == frozen.count { return (found, adversarial, current) }
+                move = try selectRows(frozen, move.zerosLike(), move)
+            }
+            current = try withNoGrad { try project(current + move, around: clean, norm: norm, epsilon: epsilon) }
+        }
+        // The final iterate is checked too (§4).
+        let logits = try logitsNoGrad(model: model, at: current)
+        _ = try record(logits, withNoGrad { try lossFunction(logits) }, step: steps)
+        return (found, adversarial, current)
+    }
+}

@@ -1,0 +1,69 @@
+// EvaluationState.swift: the resumable state of a robustness evaluation (attacks.md §10.4, after
+// AutoAttack's state.py): the per-point robust flags, the attacks completed, and how far the
+// current attack got, rewritten atomically after every attack batch so that a killed `deat eval`
+// continues where it stopped.
+import Foundation
+
+/// What one finished attack did, cumulatively (§10.1: "robust accuracy after X").
+public struct AttackOutcome: Codable, Sendable, Equatable {
+    public var name: String
+    public var parameters: [String: String]
+    /// Points the attack ran on (those still robust before it).
+    public var attacked: Int
+    /// Points it broke (misclassified and admissible on a fresh forward pass).
+    public var broken: Int
+    /// Robust points after this attack, over all N.
+    public var robustAfter: Int
+    /// Returned images that were not admissible (ε + 1e-6, [0, 1], NaN): always 0 unless an attack is buggy.
+    public var inadmissible: Int
+    /// AutoAttack's summary line: largest perturbation norm, NaNs, value range of the returned images.
+    public var maxPerturbation: Double
+    public var hasNaN: Bool
+    public var minValue: Double
+    public var maxValue: Double
+    public var seconds: Double
+}
+
+/// Everything needed to continue an evaluation; `fingerprint` ties it to one configuration.
+public struct EvaluationState: Codable, Sendable {
+    public var fingerprint: String
+    public var clean: [Bool]
+    public var robust: [Bool]
+    public var completed: [AttackOutcome]
+    /// The attack in progress: the points robust when it started, how many of them are done.
+    public var currentPending: [Int]?
+    public var currentDone: Int
+    public var current: AttackOutcome?
+
+    public init(fingerprint: String, clean: [Bool]) {
+        self.fingerprint = fingerprint
+        self.clean = clean
+        self.robust = clean
+        self.completed = []
+        self.currentPending = nil
+        self.currentDone = 0
+        self.current = nil
+    }
+
+    /// Reads a state file; nil when it does not exist.
+    public static func load(_ url: URL) throws -> EvaluationState? {
+        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        do {
+            return try JSONDecoder().decode(EvaluationState.self, from: Data(contentsOf: url))
+        } catch {
+            throw EvaluationError("\(url.path): not a deat evaluation state file (\(error)); delete it to start over")
+        }
+    }
+
+    /// Writes atomically (temporary file + rename), so a kill never leaves half a file.
+    public func save(_ url: URL) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        try encoder.encode(self).write(to: url, options: .atomic)
+    }
+}
+
+public struct EvaluationError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

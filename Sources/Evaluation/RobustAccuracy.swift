@@ -1,0 +1,196 @@
+// RobustAccuracy.swift: the evaluator of attacks.md §1: clean accuracy and the point-wise worst
+// case over a list of attacks on the same N points. Each attack runs only on the points still
+// robust; a point is broken only if a fresh eval-mode forward pass misclassifies the returned
+// image and the image is admissible. Robust accuracy divides by all N. Resumable (§10.4).
+import Attacks
+import Foundation
+import NN
+import Torch
+
+/// Progress of one attack, for a progress bar.
+public struct EvaluationProgress: Sendable {
+    public let attack: String
+    public let attackIndex: Int
+    public let attackCount: Int
+    /// Points of this attack processed so far, and how many it runs on.
+    public let done: Int
+    public let total: Int
+    /// Robust points over all N right now.
+    public let robust: Int
+}
+
+public struct EvaluationResult: Codable, Sendable {
+    public let n: Int
+    public let clean: Int
+    public let robust: Int
+    public let attacks: [AttackOutcome]
+    public let cleanFlags: [Bool]
+    public let robustFlags: [Bool]
+    /// True when part of the work was loaded from a state file.
+    public let resumed: Bool
+
+    public var cleanAccuracy: Double { Double(clean) / Double(max(n, 1)) }
+    public var robustAccuracy: Double { Double(robust) / Double(max(n, 1)) }
+}
+
+public struct RobustnessEvaluator {
+    public var model: any Layer
+    public var attacks: [any Attack]
+    public var norm: ThreatNorm
+    public var epsilon: Double
+    public var batchSize: Int
+    /// Base seed; attack a, batch b draws from Generator(seed: seed + 1_000_003·a + b), so a resumed
+    /// run makes the same draws as an uninterrupted one.
+    public var seed: UInt64
+    /// Where the state is written after every batch; nil: not resumable.
+    public var stateFile: URL?
+    public var progress: ((EvaluationProgress) -> Void)?
+    /// Called after each batch's state is saved (tests use it to simulate a kill).
+    public var afterBatch: (() throws -> Void)?
+
+    public init(
+        model: any Layer, attacks: [any Attack], norm: ThreatNorm = .linf, epsilon: Double, batchSize: Int = 250,
+        seed: UInt64 = 0, stateFile: URL? = nil
+    ) {
+        self.model = model
+        self.attacks = attacks
+        self.norm = norm
+        self.epsilon = epsilon
+        self.batchSize = batchSize
+        self.seed = seed
+        self.stateFile = stateFile
+    }
+
+    public static func batchSeed(_ seed: UInt64, attack: Int, batch: Int) -> UInt64 {
+        seed &+ UInt64(attack) &* 1_000_003 &+ UInt64(batch)
+    }
+
+    /// Identifies the configuration a state file belongs to: sizes, threat model, attacks with
+    /// their parameters, seed, and checksums of the data and the weights.
+    func fingerprint(images: Tensor, labels: Tensor) throws -> String {
+        let attackText = attacks.map { a in
+            a.name + "{" + a.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",") + "}"
+        }.joined(separator: ";")
+        let dataSum = try images.to(dtype: .float64).sum().item()
+        let labelSum = try labels.sum().item()
+        let weightSum = try model.parameters().reduce(0.0) { try $0 + $1.to(dtype: .float64).abs().sum().item() }
+        return String(
+            format: "n=%d norm=%@ eps=%.17g batch=%d seed=%llu data=%.10e labels=%.0f weights=%.10e attacks=%@",
+            images.shape[0], norm.rawValue, epsilon, batchSize, seed, dataSum, labelSum, weightSum, attackText)
+    }
+
+    public func run(images: Tensor, labels: Tensor) throws -> EvaluationResult {
+        guard batchSize >= 1 else { throw EvaluationError("batch size must be at least 1") }
+        guard images.shape.first == labels.shape.first else {
+            throw EvaluationError("\(images.shape.first ?? 0) images but \(labels.shape.first ?? 0) labels")
+        }
+        return try model.withMode(.eval) { try evaluate(images: images.detached(), labels: labels) }
+    }
+
+    func evaluate(images: Tensor, labels: Tensor) throws -> EvaluationResult {
+        let n = images.shape[0]
+        let print = try fingerprint(images: images, labels: labels)
+        var resumed = false
+        var state: EvaluationState
+        if let stateFile, let saved = try EvaluationState.load(stateFile) {
+            guard saved.fingerprint == print else {
+                throw EvaluationError(
+                    "\(stateFile.path) belongs to a different evaluation (model, data, ε, attacks, seed or batch size changed); delete it or choose another state file")
+            }
+            state = saved
+            resumed = true
+        } else {
+            state = try EvaluationState(fingerprint: print, clean: cleanFlags(images: images, labels: labels))
+            try stateFile.map(state.save)
+        }
+        for (a, attack) in attacks.enumerated() where a >= state.completed.count {
+            try runAttack(attack, index: a, state: &state, images: images, labels: labels)
+        }
+        return EvaluationResult(
+            n: n, clean: state.clean.filter { $0 }.count, robust: state.robust.filter { $0 }.count, attacks: state.completed,
+            cleanFlags: state.clean, robustFlags: state.robust, resumed: resumed)
+    }
+
+    func cleanFlags(images: Tensor, labels: Tensor) throws -> [Bool] {
+        var flags: [Bool] = []
+        try withNoGrad {
+            for start in stride(from: 0, to: images.shape[0], by: batchSize) {
+                let length = min(batchSize, images.shape[0] - start)
+                let logits = try model(images.narrowed(dim: 0, start: start, length: length))
+                let correct = try logits.argmax(dim: 1).eq(labels.narrowed(dim: 0, start: start, length: length))
+                flags += try correct.ints().map { $0 != 0 }
+            }
+        }
+        return flags
+    }
+
+    func runAttack(_ attack: any Attack, index a: Int, state: inout EvaluationState, images: Tensor, labels: Tensor) throws {
+        let pending = state.currentPending ?? state.robust.indices.filter { state.robust[$0] }
+        if state.currentPending == nil {
+            state.currentPending = pending
+            state.currentDone = 0
+            state.current = AttackOutcome(
+                name: attack.name, parameters: attack.parameters, attacked: pending.count, broken: 0, robustAfter: 0,
+                inadmissible: 0, maxPerturbation: 0, hasNaN: false, minValue: .infinity, maxValue: -.infinity, seconds: 0)
+        }
+        var outcome = state.current!
+        let device = images.device
+        report(attack, a, done: state.currentDone, total: pending.count, state: state)
+        while state.currentDone < pending.count {
+            let started = Date()
+            let slice = Array(pending[state.currentDone..<min(state.currentDone + batchSize, pending.count)])
+            let index = try Tensor(slice.map(Int64.init), shape: [slice.count]).to(device: device)
+            let x = try images.indexSelect(dim: 0, indices: index)
+            let y = try labels.indexSelect(dim: 0, indices: index)
+            let generator = try Generator(seed: Self.batchSeed(seed, attack: a, batch: state.currentDone / batchSize))
+            let adversarial = try attack.perturb(model: model, images: x, labels: y, mode: .eval, generator: generator)
+            let check = try verify(adversarial: adversarial, clean: x, labels: y)
+            for (i, point) in slice.enumerated() where check.broken[i] {
+                state.robust[point] = false
+                outcome.broken += 1
+            }
+            outcome.inadmissible += check.inadmissible
+            outcome.maxPerturbation = max(outcome.maxPerturbation, check.maxPerturbation)
+            outcome.hasNaN = outcome.hasNaN || check.hasNaN
+            outcome.minValue = min(outcome.minValue, check.minValue)
+            outcome.maxValue = max(outcome.maxValue, check.maxValue)
+            outcome.seconds += Date().timeIntervalSince(started)
+            state.currentDone += slice.count
+            state.current = outcome
+            try stateFile.map(state.save)
+            report(attack, a, done: state.currentDone, total: pending.count, state: state)
+            try afterBatch?()
+        }
+        outcome.robustAfter = state.robust.filter { $0 }.count
+        if outcome.minValue > outcome.maxValue { (outcome.minValue, outcome.maxValue) = (0, 0) }  // attacked nothing
+        state.completed.append(outcome)
+        state.currentPending = nil
+        state.currentDone = 0
+        state.current = nil
+        try stateFile.map(state.save)
+    }
+
+    func report(_ attack: any Attack, _ a: Int, done: Int, total: Int, state: EvaluationState) {
+        progress?(EvaluationProgress(
+            attack: attack.name, attackIndex: a, attackCount: attacks.count, done: done, total: total,
+            robust: state.robust.filter { $0 }.count))
+    }
+
+    /// The fresh forward pass of §1: broken iff misclassified and admissible.
+    func verify(adversarial: Tensor, clean: Tensor, labels: Tensor) throws
+        -> (broken: [Bool], inadmissible: Int, maxPerturbation: Double, hasNaN: Bool, minValue: Double, maxValue: Double)
+    {
+        try withNoGrad {
+            let x = try adversarial.detached().to(dtype: clean.dtype)
+            let ok = try admissible(x, clean: clean, norm: norm, epsilon: epsilon)
+            let wrong = try model(x).argmax(dim: 1).ne(labels)
+            let broken = try wrong.logicalAnd(ok).ints().map { $0 != 0 }
+            let delta = try (x - clean).flattened(from: 1).to(dtype: .float64)
+            let size = try norm == .linf ? delta.abs().max() : delta.norm(p: 2, dims: [1]).max()
+            return (
+                broken, try ok.logicalNot().ints().reduce(0, +), try size.item(), try x.isNaN().any().item() != 0,
+                try x.min().item(), try x.max().item()
+            )
+        }
+    }
+}

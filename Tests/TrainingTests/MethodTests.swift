@@ -1,0 +1,95 @@
+// Every training method on one minibatch: each input the model sees lies in the ε-ball around the
+// clean image and in [0, 1]; the reported forward/backward counts are the passes actually run;
+// the weights move; the magnitude is positive once an attack step ran.
+import Models
+import NN
+import Testing
+import TestSupport
+import Torch
+@testable import Training
+
+/// Wraps a model and keeps a copy of every input it is called with.
+final class Recorder: Layer {
+    let inner: SmallCNN
+    var inputs: [Tensor] = []
+    var training = true
+
+    init() throws { inner = try SmallCNN(generator: Generator(seed: 0)) }
+    var children: [(name: String, module: any Module)] { [("inner", inner)] }
+
+    func callAsFunction(_ input: Tensor) throws -> Tensor {
+        inputs.append(try input.detached().cloned())
+        return try inner(input)
+    }
+}
+
+@Suite("Training methods")
+struct MethodTests {
+    static let epsilon = 0.1
+    static var methods: [(String, any TrainingMethod, forward: Int, backward: Int)] { [
+        ("deat r=3", DEAT(policy: .fixed(3), stepSize: 0.125, startRadius: epsilon), 3, 3),
+        ("free-2", DEAT.free(replays: 2, epsilon: epsilon), 2, 2),
+        ("fgsm-rs", FGSMRS(epsilon: epsilon), 2, 2),
+        ("pgd-3", PGDAT(policy: .fixed(3), stepSize: .fixed(0.04)), 4, 4),
+        ("mplus-pgd n=2", PGDAT(policy: .fixed(2), stepSize: .epsilonOverStepsAtLeast(0.02), magnitudeSource: .trainingLoss), 3, 3),
+        ("trades-2", TRADES(policy: .fixed(2), stepSize: .fixed(0.04)), 7, 3),
+        ("mart-2", MART(policy: .fixed(2), stepSize: .fixed(0.04)), 4, 3),
+        ("standard", Standard(), 1, 1),
+    ] }
+
+    @Test("inputs stay in the ε-ball and [0, 1]; counts, weights and magnitude are right", arguments: 0..<8)
+    func step(index: Int) throws {
+        let (name, method, forward, backward) = Self.methods[index]
+        let model = try Recorder()
+        let optimizer = try SGD(parameters: model.parameters(), learningRate: 0.05, momentum: 0.9)
+        let gen = try Generator(seed: 3)
+        // Pixels at 0 and 1 exercise the box clamp.
+        let binary = try Tensor.rand([8, 1, 28, 28], generator: gen).rounded()
+        let x = try (binary * 0.7 + Tensor.rand([8, 1, 28, 28], generator: gen) * 0.3).clamped(min: 0, max: 1)
+        let y = try Tensor.randint(0, 10, shape: [8], generator: gen)
+        let before = try model.inner.fc.weight.floats()
+        let context = StepContext(
+            model: model, optimizer: optimizer, inputScale: try Tensor.full([1, 1, 1, 1], 0.353), epsilon: Self.epsilon, epoch: 0,
+            generator: try Generator(seed: 4))
+        let result = try method.step(images: x, labels: y, context: context)
+        #expect(result.forwardPasses == forward, "\(name)")
+        #expect(result.backwardPasses == backward, "\(name)")
+        #expect(model.inputs.count == forward, "\(name): the model ran \(model.inputs.count) forward passes")
+        for input in model.inputs {
+            let distance = try (input - x).abs().max().item()
+            #expect(distance <= Self.epsilon + 1e-6, "\(name): ‖x′ − x‖∞ = \(distance)")
+            #expect(try input.min().item() >= 0 && input.max().item() <= 1, "\(name): outside [0, 1]")
+        }
+        #expect(try model.inner.fc.weight.floats() != before, "\(name): weights did not move")
+        #expect(result.loss.isFinite && result.examples == 8)
+        #expect(result.gradientMagnitude > 0, "\(name)")
+    }
+
+    @Test("the signed step then ε-ball then box order of the reference (§0)")
+    func ascendOrder() throws {
+        let x = try Tensor([0.0, 0.95, 0.5] as [Float])
+        let box = try Box(around: x)
+        let delta = try Tensor([0.05, 0.05, 0.09] as [Float])
+        let g = try Tensor([-1, 1, 1] as [Float])
+        // −1: 0.05 − 0.1 = −0.05 → box → 0 (x = 0); +1: 0.15 → ε 0.1 → box 0.05; 0.19 → ε 0.1.
+        expectClose(try ascend(delta, gradient: g, stepSize: 0.1, epsilon: 0.1, box: box).doubles(), [0, 0.05, 0.1], atol: 1e-7)
+    }
+
+    @Test("M+ magnitude is ‖∂L/∂x · σ‖₁")
+    func magnitude() throws {
+        let g = try Tensor([1, -2, 3, -4] as [Float], shape: [1, 2, 2, 1])
+        let scale = try Tensor([0.5, 2] as [Float], shape: [1, 2, 1, 1])
+        #expect(try normalizedL1(g, inputScale: scale).item() == 0.5 + 1 + 6 + 8)
+    }
+
+    @Test("M+ methods run no attack step in epoch 0 and report zero magnitude")
+    func epochZero() throws {
+        let model = try Recorder()
+        let method = PGDAT(policy: .mPlus(.attackSteps(maximum: 7)), stepSize: .epsilonOverStepsAtLeast(0.02))
+        let context = StepContext(
+            model: model, optimizer: try SGD(parameters: model.parameters(), learningRate: 0.01), inputScale: try Tensor.ones([1, 1, 1, 1]),
+            epsilon: 0.1, epoch: 0, generator: try Generator(seed: 1))
+        let result = try method.step(images: Tensor.rand([4, 1, 28, 28]), labels: Tensor([1, 2, 3, 4] as [Int64]), context: context)
+        #expect(result.forwardPasses == 1 && result.gradientMagnitude == 0)
+    }
+}
