@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # scripts/dev.sh: the README's commands. Each verb installs what deat needs (apt, skipped when
 # already present), builds, and runs:
-#   scripts/dev.sh demo    release build, then deat's main job (`deat demo`: train on Fashion-MNIST)
+#   scripts/dev.sh demo    release build, then deat's main job: M+DEAT on Fashion-MNIST (SmallCNN),
+#                          then PGD-20 and AutoAttack on the first 1,000 test points (runs/demo/)
 #   scripts/dev.sh test    debug build, then the whole test suite (what .ci/run calls)
 #   scripts/dev.sh bench   release build, then deat vs PyTorch benchmarks (ratios)
 #   scripts/dev.sh deps    only the apt packages
@@ -47,7 +48,15 @@ case "${1:-}" in
     demo)
         deps
         swift build -c release --product deat
-        .build/release/deat demo "${@:2}"
+        run=runs/demo
+        # Re-running continues (or just reports) the earlier run instead of refusing its directory.
+        if [ -f "$run/checkpoint.safetensors" ]; then
+            .build/release/deat train --resume "$run"
+        else
+            .build/release/deat train --out "$run" "${@:2}"
+        fi
+        .build/release/deat eval "$run/best.safetensors" --dataset fashion-mnist --eps 0.1 --n 1000 \
+            --attacks pgd-20,aa-standard --report "$run/eval.json"
         ;;
     test)
         deps

@@ -44,16 +44,14 @@ public protocol TrainingMethod {
     func step(images: Tensor, labels: Tensor, context: StepContext) throws -> StepResult
 }
 
-extension TrainingMethod {
-    /// Reads loss, accuracy and magnitude with one device→host copy.
-    func summarize(
+/// Reads loss, accuracy and magnitude with one device→host copy.
+func summarize(
         loss: Tensor, logits: Tensor, labels: Tensor, magnitude: Tensor?, forward: Int, backward: Int
-    ) throws -> StepResult {
-        let correct = try logits.detached().argmax(dim: 1).eq(labels).sum(dtype: .float32)
-        let m = try magnitude?.to(dtype: .float32) ?? Tensor.zeros([], device: loss.device)
-        let values = try Tensor.stack([loss.detached().to(dtype: .float32), correct, m]).floats()
-        return StepResult(
-            loss: Double(values[0]), correct: Int(values[1]), examples: labels.shape[0], forwardPasses: forward,
-            backwardPasses: backward, gradientMagnitude: Double(values[2]))
-    }
+) throws -> StepResult {
+    let correct = try logits.detached().argmax(dim: 1).eq(labels).sum(dtype: .float32)
+    let m = try magnitude?.to(dtype: .float32) ?? Tensor.zeros([], device: loss.device)
+    let values = try Tensor.stack([loss.detached().to(dtype: .float32), correct, m]).floats()
+    return StepResult(
+        loss: Double(values[0]), correct: Int(values[1]), examples: labels.shape[0], forwardPasses: forward,
+        backwardPasses: backward, gradientMagnitude: Double(values[2]))
 }

@@ -1,5 +1,7 @@
-// AttackSteps.swift: settings shared by the methods whose inner maximisation is a number of attack
-// steps decided by an iteration policy (PGD-AT, TRADES, MART and their M+ versions).
+// AttackSteps.swift: what the methods whose inner maximisation is a number of attack steps (PGD-AT,
+// TRADES, MART and their M+ versions) share: step-size rule, magnitude source, the ascent loop and
+// the outer update with its accounting.
+import Torch
 
 /// The step size of each inner attack step.
 public enum StepSizeRule: Codable, Sendable, Equatable, CustomStringConvertible {
@@ -29,4 +31,38 @@ public enum MagnitudeSource: String, Codable, Sendable, CaseIterable {
     case lastAttackStep = "last-attack-step"
     /// The training loss's gradient w.r.t. δ at the final adversarial point (the reference's HEAD).
     case trainingLoss = "training-loss"
+}
+
+/// The inner maximisation shared by PGD-AT, TRADES and MART: `steps` signed ascent steps on
+/// `loss(δ)` from `start`, each followed by the ε-ball then the box (the reference order). Returns the
+/// final δ and the gradient of the last step (nil when no step ran: M+ methods in epoch 0).
+func maximize(
+    from start: Tensor, steps: Int, stepSize: Double, epsilon: Double, box: Box, loss: (Tensor) throws -> Tensor
+) throws -> (delta: Tensor, lastGradient: Tensor?) {
+    var delta = start
+    var lastGradient: Tensor?
+    for _ in 0..<steps {
+        let d = try delta.detached().requiringGrad()
+        let g = try grad(of: loss(d), wrt: d)
+        delta = try ascend(d, gradient: g, stepSize: stepSize, epsilon: epsilon, box: box)
+        lastGradient = g
+    }
+    return (delta, lastGradient)
+}
+
+/// The outer step shared by PGD-AT, TRADES and MART: the training loss at the final δ, one SGD
+/// update, and the accounting, with the M+ magnitude taken from the selected gradient.
+func trainOnPerturbation(
+    _ delta: Tensor, attackGradient: Tensor?, source: MagnitudeSource, labels: Tensor, context c: StepContext,
+    passes: (forward: Int, backward: Int), loss makeLoss: (Tensor) throws -> (loss: Tensor, logits: Tensor)
+) throws -> StepResult {
+    let final = try delta.detached().requiringGrad(source == .trainingLoss)
+    let (loss, logits) = try makeLoss(final)
+    try c.optimizer.zeroGrad()
+    try loss.backward()
+    try c.optimizer.step()
+    let gradient = source == .trainingLoss ? try final.grad : attackGradient
+    return try summarize(
+        loss: loss, logits: logits, labels: labels, magnitude: gradient.map { try normalizedL1($0, inputScale: c.inputScale) },
+        forward: passes.forward, backward: passes.backward)
 }

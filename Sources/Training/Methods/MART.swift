@@ -28,26 +28,18 @@ public struct MART: TrainingMethod {
 
     public func step(images x: Tensor, labels y: Tensor, context c: StepContext) throws -> StepResult {
         let steps = policy.count(epoch: c.epoch)
-        let s = stepSize.value(epsilon: c.epsilon, steps: steps)
         let box = try Box(around: x)
-        var delta = try box.clip(initialPerturbation(.smallNormal, like: x, radius: 0, generator: c.generator))
-        var attackGradient: Tensor?
-        for _ in 0..<steps {
-            let d = try delta.detached().requiringGrad()
-            let g = try grad(of: F.crossEntropy(c.model(x + d), target: y), wrt: d)
-            delta = try ascend(d, gradient: g, stepSize: s, epsilon: c.epsilon, box: box)
-            attackGradient = g
+        let start = try box.clip(initialPerturbation(.smallNormal, like: x, radius: 0, generator: c.generator))
+        let (delta, attackGradient) = try maximize(
+            from: start, steps: steps, stepSize: stepSize.value(epsilon: c.epsilon, steps: steps), epsilon: c.epsilon, box: box
+        ) { d in try F.crossEntropy(c.model(x + d), target: y) }
+        return try trainOnPerturbation(
+            delta, attackGradient: attackGradient, source: magnitudeSource, labels: y, context: c, passes: (steps + 2, steps + 1)
+        ) { d in
+            // mart.py's order (natural first): it fixes how BatchNorm's running statistics move.
+            let natural = try c.model(x)
+            let adversarial = try c.model(x + d)
+            return (try TrainingLoss.mart(naturalLogits: natural, adversarialLogits: adversarial, labels: y, beta: beta), adversarial)
         }
-        let final = try delta.detached().requiringGrad(magnitudeSource == .trainingLoss)
-        let natural = try c.model(x)
-        let adversarial = try c.model(x + final)
-        let loss = try TrainingLoss.mart(naturalLogits: natural, adversarialLogits: adversarial, labels: y, beta: beta)
-        try c.optimizer.zeroGrad()
-        try loss.backward()
-        try c.optimizer.step()
-        let g = magnitudeSource == .trainingLoss ? try final.grad : attackGradient
-        return try summarize(
-            loss: loss, logits: adversarial, labels: y, magnitude: g.map { try normalizedL1($0, inputScale: c.inputScale) },
-            forward: steps + 2, backward: steps + 1)
     }
 }

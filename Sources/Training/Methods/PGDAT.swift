@@ -29,27 +29,18 @@ public struct PGDAT: TrainingMethod {
 
     public func step(images x: Tensor, labels y: Tensor, context c: StepContext) throws -> StepResult {
         let steps = policy.count(epoch: c.epoch)
-        let s = stepSize.value(epsilon: c.epsilon, steps: steps)
         let box = try Box(around: x)
         // The 2021 PGD-7 run skipped this clamp, so its first attack step saw pixels outside [0, 1];
         // deat keeps every input admissible (M+PGD's reference code clamps here too).
-        var delta = try box.clip(initialPerturbation(.uniform, like: x, radius: c.epsilon, generator: c.generator))
-        var attackGradient: Tensor?
-        for _ in 0..<steps {
-            let d = try delta.detached().requiringGrad()
-            let g = try grad(of: F.crossEntropy(c.model(x + d), target: y), wrt: d)
-            delta = try ascend(d, gradient: g, stepSize: s, epsilon: c.epsilon, box: box)
-            attackGradient = g
+        let start = try box.clip(initialPerturbation(.uniform, like: x, radius: c.epsilon, generator: c.generator))
+        let (delta, attackGradient) = try maximize(
+            from: start, steps: steps, stepSize: stepSize.value(epsilon: c.epsilon, steps: steps), epsilon: c.epsilon, box: box
+        ) { d in try F.crossEntropy(c.model(x + d), target: y) }
+        return try trainOnPerturbation(
+            delta, attackGradient: attackGradient, source: magnitudeSource, labels: y, context: c, passes: (steps + 1, steps + 1)
+        ) { d in
+            let logits = try c.model(x + d)
+            return (try F.crossEntropy(logits, target: y), logits)
         }
-        let final = try delta.detached().requiringGrad(magnitudeSource == .trainingLoss)
-        let logits = try c.model(x + final)
-        let loss = try F.crossEntropy(logits, target: y)
-        try c.optimizer.zeroGrad()
-        try loss.backward()
-        try c.optimizer.step()
-        let g = magnitudeSource == .trainingLoss ? try final.grad : attackGradient
-        return try summarize(
-            loss: loss, logits: logits, labels: y, magnitude: g.map { try normalizedL1($0, inputScale: c.inputScale) },
-            forward: steps + 1, backward: steps + 1)
     }
 }

@@ -31,30 +31,21 @@ public struct TRADES: TrainingMethod {
 
     public func step(images x: Tensor, labels y: Tensor, context c: StepContext) throws -> StepResult {
         let steps = policy.count(epoch: c.epoch)
-        let s = stepSize.value(epsilon: c.epsilon, steps: steps)
         let box = try Box(around: x)
         // trades.py does not clamp the start, so its first step may see pixels 0.001 outside [0, 1];
         // deat keeps every input admissible.
-        var delta = try box.clip(initialPerturbation(.smallNormal, like: x, radius: 0, generator: c.generator))
-        var attackGradient: Tensor?
-        for _ in 0..<steps {
-            let d = try delta.detached().requiringGrad()
-            let kl = try TrainingLoss.klSum(adversarialLogits: c.model(x + d), naturalLogits: c.model(x))
-            let g = try grad(of: kl, wrt: d)
-            delta = try ascend(d, gradient: g, stepSize: s, epsilon: c.epsilon, box: box)
-            attackGradient = g
+        let start = try box.clip(initialPerturbation(.smallNormal, like: x, radius: 0, generator: c.generator))
+        let (delta, attackGradient) = try maximize(
+            from: start, steps: steps, stepSize: stepSize.value(epsilon: c.epsilon, steps: steps), epsilon: c.epsilon, box: box
+        ) { d in try TrainingLoss.klSum(adversarialLogits: c.model(x + d), naturalLogits: c.model(x)) }
+        return try trainOnPerturbation(
+            delta, attackGradient: attackGradient, source: magnitudeSource, labels: y, context: c,
+            passes: (2 * steps + 3, steps + 1)
+        ) { d in
+            let natural = try c.model(x)
+            let adversarial = try c.model(x + d)
+            let robust = try TrainingLoss.klSum(adversarialLogits: adversarial, naturalLogits: c.model(x)) * (beta / Double(y.shape[0]))
+            return (try F.crossEntropy(natural, target: y) + robust, adversarial)
         }
-        let final = try delta.detached().requiringGrad(magnitudeSource == .trainingLoss)
-        let natural = try c.model(x)
-        let adversarial = try c.model(x + final)
-        let loss = try F.crossEntropy(natural, target: y)
-            + TrainingLoss.klSum(adversarialLogits: adversarial, naturalLogits: c.model(x)) * (beta / Double(y.shape[0]))
-        try c.optimizer.zeroGrad()
-        try loss.backward()
-        try c.optimizer.step()
-        let g = magnitudeSource == .trainingLoss ? try final.grad : attackGradient
-        return try summarize(
-            loss: loss, logits: adversarial, labels: y, magnitude: g.map { try normalizedL1($0, inputScale: c.inputScale) },
-            forward: 2 * steps + 3, backward: steps + 1)
     }
 }
