@@ -22,7 +22,7 @@ struct AutoAttackTests {
         #expect(Square.p(iteration: 4999, queries: 5000, pInit: 0.8, rescale: false) == 0.8 / 128)
         #expect(Square.side(p: 0.8, height: 32, width: 32) == 29)
         #expect(Square.side(p: 0.8 / 128, height: 32, width: 32) == 3)
-        #expect(Square.p(iteration: 500, queries: 1000, pInit: 0.8, rescale: true) == 0.8 / 64)
+        #expect(Square.p(iteration: 500, queries: 1000, pInit: 0.8, rescale: true) == 0.8 / 128)  // it = 5000
     }
 
     @Test("every APGD-CE/DLR and APGD-T iterate stays in the ε-ball ∩ [0, 1]", arguments: [ThreatNorm.linf, .l2])
