@@ -41,3 +41,9 @@ func printError(_ error: any Error) {
     let text = (error as? TorchError)?.oneLine ?? TorchError(String(describing: error)).oneLine
     FileHandle.standardError.write(Data("error: \(text)\n".utf8))
 }
+
+/// Flushes standard output now: into a file or pipe it is block-buffered, and a line such as an
+/// epoch's summary must appear when the epoch ends, in order with the progress on standard error.
+func flushOutput() {
+    fflush(nil)  // nil: every output stream (naming C's `stdout` global is not concurrency-safe in Swift 6)
+}

@@ -29,6 +29,13 @@ struct Epsilon: ExpressibleByArgument, Equatable, CustomStringConvertible {
         self.text = trimmed
     }
 
+    /// A value deat chose (a default, or ε from a checkpoint's metadata).
+    init(_ value: Double) {
+        self.value = value
+        text = abs(value * 255 - (value * 255).rounded()) < 1e-9 && value < 1 && value * 255 >= 1
+            ? "\(Int((value * 255).rounded()))/255" : "\(value)"
+    }
+
     var description: String { text }
 
     static var defaultValueDescription: String { "8/255" }

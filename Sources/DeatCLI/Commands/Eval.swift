@@ -24,8 +24,8 @@ struct Eval: ParsableCommand {
     @Argument(help: "The model checkpoint (.safetensors written by deat).")
     var model: String
 
-    @Option(help: "Dataset: fashion-mnist, mnist, cifar10 or cifar100.")
-    var dataset: String = DatasetName.fashionMNIST.rawValue
+    @Option(help: "Dataset: fashion-mnist, mnist, cifar10 or cifar100 (default: the one in the checkpoint's metadata, else fashion-mnist).")
+    var dataset: String?
 
     @Option(help: "Directory with the dataset files (default: the dataset's Debian location).")
     var dataDir: String?
@@ -33,8 +33,8 @@ struct Eval: ParsableCommand {
     @Option(help: "Attacks: aa-standard, aa-apgd-ce+t, aa-apgd-ce+dlr, or a list such as pgd-20,cw-20.")
     var attacks: String = "aa-standard"
 
-    @Option(help: "Radius ε as a fraction of the pixel range: 8/255 or a decimal such as 0.1.")
-    var eps: Epsilon = Epsilon(argument: "8/255")!
+    @Option(help: "Radius ε as a fraction of the pixel range: 8/255 or a decimal such as 0.1 (default: the training ε in the checkpoint's metadata, else 8/255 for CIFAR and 0.1 otherwise).")
+    var eps: Epsilon?
 
     @Option(help: "Threat model norm: Linf or L2.")
     var norm: String = "Linf"
@@ -83,7 +83,7 @@ struct Eval: ParsableCommand {
         guard ThreatNorm(rawValue: norm) != nil || ["linf", "l2"].contains(norm.lowercased()) else {
             throw ValidationError("--norm must be Linf or L2, got \(norm)")
         }
-        guard DatasetName(rawValue: dataset) != nil else {
+        guard dataset.map({ DatasetName(rawValue: $0) != nil }) ?? true else {
             throw ValidationError("--dataset must be one of \(DatasetName.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard stepFraction > 0, sweep >= 0 else { throw ValidationError("--step-fraction must be positive and --sweep ≥ 0") }
@@ -95,12 +95,13 @@ struct Eval: ParsableCommand {
         var options = AttackSuite.Options()
         (options.apgdSteps, options.targets, options.squareQueries) = (apgdSteps, targets, squareQueries)
         (options.cwKappa, options.stepFraction) = (cwKappa, stepFraction)
-        let attackList = try AttackSuite.parse(attacks, epsilon: eps.value, norm: threat, options: options)
-
         let modelURL = URL(fileURLWithPath: model)
-        let (network, kind, _) = try loadModel(from: modelURL, device: device)
+        let (network, kind, metadata) = try loadModel(from: modelURL, device: device)
         network.eval()
+        let dataset = self.dataset ?? metadata.dataset.flatMap { DatasetName(rawValue: $0)?.rawValue } ?? DatasetName.fashionMNIST.rawValue
         let name = DatasetName(rawValue: dataset)!
+        let eps = self.eps ?? metadata.epsilon.map(Epsilon.init) ?? Epsilon(dataset.hasPrefix("cifar") ? 8.0 / 255 : 0.1)
+        let attackList = try AttackSuite.parse(attacks, epsilon: eps.value, norm: threat, options: options)
         let directory = URL(fileURLWithPath: dataDir ?? name.defaultDirectory ?? ".")
         let (images, labels) = try testPoints(loadImageSet(name, split: .test, directory: directory), first: n, device: device)
 
