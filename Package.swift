@@ -103,7 +103,7 @@ let package = Package(
         .executableTarget(
             name: "DeatBench",
             dependencies: [
-                "Torch", "NN", "Models", "Datasets",
+                "Torch", "NN", "Models", "Datasets", "Attacks", "Evaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

@@ -18,7 +18,7 @@ struct DeatBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "deat-bench",
         abstract: "Benchmarks deat against the same work in PyTorch on this machine.",
-        subcommands: [Step.self, Ops.self, LoaderBench.self]
+        subcommands: [Step.self, Ops.self, LoaderBench.self, AttacksBench.self]
     )
 
     static func main() {
@@ -44,21 +44,22 @@ struct PeerOptions: ParsableArguments {
     @Option(help: "Python interpreter that has Debian's torch.")
     var python: String = "/usr/bin/python3"
 
-    @Option(help: "The PyTorch peer script.")
-    var peer: String = "scripts/bench/step.py"
+    @Option(help: "Directory of the PyTorch peer scripts (step.py, attacks.py).")
+    var peers: String = "scripts/bench"
 
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1") }
     }
 
-    /// Runs the PyTorch peer and returns its JSON result.
-    func runPeer(_ arguments: [String]) throws -> [String: Any] {
+    /// Runs a PyTorch peer script and returns the JSON object it prints last.
+    func runPeer(_ script: String = "step.py", _ arguments: [String]) throws -> [String: Any] {
+        let peer = peers + "/" + script
         guard FileManager.default.isExecutableFile(atPath: python) else {
             throw TorchError("\(python) not found: install python3-torch (scripts/install-deps.sh) or pass --python")
         }
         guard FileManager.default.fileExists(atPath: peer) else {
-            throw TorchError("\(peer) not found: run deat-bench from the repository root or pass --peer")
+            throw TorchError("\(peer) not found: run deat-bench from the repository root or pass --peers")
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
@@ -120,7 +121,7 @@ struct Step: ParsableCommand {
         var deatTimes: [Double] = [], torchTimes: [Double] = []
         for _ in 0..<options.rounds {
             deatTimes.append(try deatStep())
-            let peer = try options.runPeer([
+            let peer = try options.runPeer("step.py", [
                 "step", "--model", model, "--batch", String(batch), "--iters", String(iters), "--warmup", String(warmup),
             ])
             torchTimes.append(peer["seconds_per_step"] as? Double ?? .nan)
@@ -173,7 +174,7 @@ struct Ops: ParsableCommand {
         var deatTimes: [Double] = [], torchTimes: [Double] = []
         for _ in 0..<options.rounds {
             deatTimes.append(try deatOps())
-            let peer = try options.runPeer(["ops", "--count", String(count)])
+            let peer = try options.runPeer("step.py", ["ops", "--count", String(count)])
             torchTimes.append(peer["seconds_per_op"] as? Double ?? .nan)
         }
         let deat = median(deatTimes), torch = median(torchTimes)

@@ -39,7 +39,7 @@ public struct RobustnessEvaluator {
     public var norm: ThreatNorm
     public var epsilon: Double
     public var batchSize: Int
-    /// Base seed; attack a, batch b draws from Generator(seed: seed + 1_000_003·a + b), so a resumed
+    /// Base seed; attack a, batch b draws from Generator(seed: derivedSeed(seed, a, b)), so a resumed
     /// run makes the same draws as an uninterrupted one.
     public var seed: UInt64
     /// Where the state is written after every batch; nil: not resumable.
@@ -62,7 +62,7 @@ public struct RobustnessEvaluator {
     }
 
     public static func batchSeed(_ seed: UInt64, attack: Int, batch: Int) -> UInt64 {
-        seed &+ UInt64(attack) &* 1_000_003 &+ UInt64(batch)
+        Generator.derivedSeed(seed, attack, batch)
     }
 
     /// Identifies the configuration a state file belongs to: sizes, threat model, attacks with

@@ -5,7 +5,7 @@ SmallCNN checkpoint written by deat (safetensors, read here with numpy only).
 
     /usr/bin/python3 scripts/bench/attacks.py MODEL.safetensors --n 1000 --batch-size 250 --threads 2
 
-Prints one line: `pgd-20 seconds=<wall> robust=<count>/<n> clean=<count>`.
+Prints one JSON line: {"seconds": wall, "robust": count, "clean": count, "n": n}.
 """
 import argparse
 import gzip
@@ -82,7 +82,7 @@ def main():
         idxs = torch.nonzero(clean[s:s + a.batch_size]).flatten() + s
         if len(idxs):
             robust[idxs] &= ~pgd(model, x[idxs], y[idxs], a.eps, a.eps / 4, 20, gen)
-    print(f"pgd-20 seconds={time.perf_counter() - start:.2f} robust={int(robust.sum())}/{a.n} clean={int(clean.sum())}")
+    print(json.dumps({"seconds": time.perf_counter() - start, "robust": int(robust.sum()), "clean": int(clean.sum()), "n": a.n}))
 
 
 if __name__ == "__main__":
