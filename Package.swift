@@ -7,7 +7,8 @@
 //   SafeTensors ← NN            (Foundation only)
 //   CZlib, Torch ← Datasets
 //   NN ← Attacks;  NN, Datasets, Attacks ← Evaluation;  NN, Models, Datasets, Attacks, Evaluation ← Training
-//   Models, Training, Evaluation ← DeatCLI (executable `deat`);  DeatBench (executable `deat-bench`)
+//   Training, Evaluation ← Reports (bench paper, report, analyze as library calls)
+//   Models, Training, Evaluation, Reports ← DeatCLI (executable `deat`);  DeatBench (executable `deat-bench`)
 //
 // Finding libtorch (the tch-rs ladder, read here as mlx-swift reads SPM_CUDA):
 //   LIBTORCH unset            Debian's libtorch-dev 1.13 (CPU) under /usr, C++17.
@@ -92,10 +93,11 @@ let package = Package(
         .target(name: "Attacks", dependencies: ["Torch", "NN"], swiftSettings: swiftSettings),
         .target(name: "Evaluation", dependencies: ["Torch", "NN", "Datasets", "Attacks"], swiftSettings: swiftSettings),
         .target(name: "Training", dependencies: ["Torch", "NN", "SafeTensors", "Models", "Datasets", "Attacks", "Evaluation"], swiftSettings: swiftSettings),
+        .target(name: "Reports", dependencies: ["Torch", "NN", "Models", "Datasets", "Attacks", "Evaluation", "Training"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "DeatCLI",
             dependencies: [
-                "Torch", "NN", "Models", "Datasets", "SafeTensors", "Attacks", "Evaluation", "Training",
+                "Torch", "NN", "Models", "Datasets", "SafeTensors", "Attacks", "Evaluation", "Training", "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -122,5 +124,6 @@ let package = Package(
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Models", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Datasets", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "DeatCLITests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Evaluation", "Models", "Torch", "TestSupport"], swiftSettings: swiftSettings),
     ]
 )

@@ -6,6 +6,7 @@
 //   model.safetensors       the model after the last finished epoch (PyTorch-loadable)
 //   best.safetensors        the model with the best validation robust accuracy (the paper's selection)
 //   log.jsonl               one EpochRecord per line, rewritten atomically after each epoch
+//   epoch-N.safetensors     the model after epoch N (1-based), with `keepEpochs` only
 import Foundation
 import NN
 import SafeTensors
@@ -17,6 +18,8 @@ public struct RunFiles: Sendable {
     public var model: URL { directory.appendingPathComponent("model.safetensors") }
     public var best: URL { directory.appendingPathComponent("best.safetensors") }
     public var log: URL { directory.appendingPathComponent("log.jsonl") }
+    /// The model after epoch `n` (1-based), kept when the config says `keepEpochs`.
+    public func epochModel(_ n: Int) -> URL { directory.appendingPathComponent("epoch-\(n).safetensors") }
     static let stateKey = "deat_train_state"
     static let bufferPrefix = "optimizer.momentum_buffer."
 

@@ -79,12 +79,14 @@ public final class Trainer {
         guard let saved = try files.loadCheckpoint(model: model, optimizer: optimizer) else { return false }
         var comparable = saved.config
         comparable.stopAfterBatches = state.config.stopAfterBatches
+        comparable.keepEpochs = state.config.keepEpochs  // may be switched on when resuming
         guard comparable == state.config else {
             throw TorchError("\(files.checkpoint.path) was written by a run with other settings; use another --out or resume with the same options")
         }
-        let stop = state.config.stopAfterBatches
+        let (stop, keep) = (state.config.stopAfterBatches, state.config.keepEpochs)
         state = saved
         state.config.stopAfterBatches = stop
+        state.config.keepEpochs = keep
         method.policy = saved.policy
         return true
     }
@@ -163,6 +165,8 @@ public final class Trainer {
             try Checkpoint.save(model, metadata: meta, to: files.best)
         }
         try Checkpoint.save(model, metadata: meta, to: files.model)
+        // Before the resumable checkpoint: a kill in between redoes the epoch and rewrites this file.
+        if state.config.keepEpochs == true { try Checkpoint.save(model, metadata: meta, to: files.epochModel(epoch + 1)) }
         try files.saveCheckpoint(state, model: model, optimizer: optimizer, metadata: meta)
         try files.writeLog(state.records)
         report(.epochFinished(record))

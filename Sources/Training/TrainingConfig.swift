@@ -37,6 +37,10 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     public var checkpointMinutes: Double = 10
     /// Stop after this many batches in total (tests and SIGKILL experiments); nil: train to the end.
     public var stopAfterBatches: Int?
+    /// Also keep the model after every epoch as epoch-N.safetensors (for `deat analyze`). Optional
+    /// rather than defaulted, so that checkpoints written before it existed still decode (the
+    /// synthesised Decodable treats an Optional's missing key as nil; nil means off).
+    public var keepEpochs: Bool?
 
     public enum ScheduleName: String, Codable, Sendable, CaseIterable {
         /// ×0.1 at T/2 and ×0.01 at 4T/5 of the iterations (DEAT's Table 1 setting).

@@ -91,6 +91,9 @@ struct Train: ParsableCommand {
     @Option(help: "Continue the run in this directory from its last checkpoint, with its saved settings.")
     var resume: String?
 
+    @Flag(help: "Also keep the model after every epoch as epoch-N.safetensors in the output directory (for `deat analyze`).")
+    var keepEpochs = false
+
     @Option(help: .hidden)
     var stopAfterBatches: Int?
 
@@ -160,6 +163,7 @@ struct Train: ParsableCommand {
             }
         }
         if let checkpointMinutes { config.checkpointMinutes = checkpointMinutes }
+        if keepEpochs { config.keepEpochs = true }
         config.stopAfterBatches = stopAfterBatches
         try TrainingRun(config: config, directory: directory, device: device).start()
     }

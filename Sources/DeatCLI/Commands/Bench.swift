@@ -1,0 +1,160 @@
+// Bench.swift: `deat bench paper` (issue 11 item 1): the paper's Table 1 comparison in one
+// resumable command, through Reports.PaperBench in-process; `deat bench peer` is in BenchPeer.swift.
+//
+//   deat bench paper --threads 2                       # Fashion-MNIST + SmallCNN, the README's defaults
+//   deat bench paper --dataset cifar10 --device cuda   # CIFAR-10 + PreActResNet-18, paper settings
+import ArgumentParser
+import Attacks
+import Datasets
+import Foundation
+import Reports
+import Torch
+import Training
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Benchmarks: the paper's method comparison, and deat side by side with PyTorch.",
+        subcommands: [BenchPaper.self, BenchPeer.self, BenchPeerRun.self]
+    )
+}
+
+struct BenchPaper: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "paper",
+        abstract: "Train every method of the paper's Table 1 from the same seed, then PGD-20, CW-20 and AutoAttack on the same N points.",
+        discussion: """
+            Writes OUT/<method>/ (a deat train run plus eval-pgd-20.json, eval-cw-20.json, eval-aa.json) and OUT/bench.md, \
+            OUT/bench.json. Rerunning the same command skips finished methods and resumes an interrupted one. \
+            Fashion-MNIST defaults (SmallCNN, ε = 0.1) keep the whole run under an hour on 2 cores: 5 epochs on the first \
+            10000 training images, validation on 500 test points, evaluation on the first 200 test points. CIFAR defaults \
+            are the paper's: PreActResNet-18, ε = 8/255, 50 epochs on all 50000 images, N = 1000.
+            """
+    )
+
+    @Option(help: "Dataset: fashion-mnist, mnist, cifar10, cifar100 (default: fashion-mnist).")
+    var dataset: DatasetName = .fashionMNIST
+
+    @Option(help: "Directory holding the dataset's files (default: Debian's for Fashion-MNIST).")
+    var dataDir: String?
+
+    @Option(help: "Comma-separated methods, optionally with -N replays/steps.")
+    var methods: String = PaperBench.paperMethods
+
+    @Option(help: "Epochs for every method (default: 5 for Fashion-MNIST/MNIST, 50 for CIFAR).")
+    var epochs: Int?
+
+    @Option(help: "Train on the first N training images (default: 10000 for Fashion-MNIST/MNIST, all for CIFAR).")
+    var trainSubset: Int?
+
+    @Option(help: "Evaluate on the first N test points (default: 200 for Fashion-MNIST/MNIST, 1000 for CIFAR).")
+    var n: Int?
+
+    @Option(help: "Per-epoch validation points (clean and PGD-10 with the CW loss) (default: 500, 1000 for CIFAR).")
+    var validationSize: Int?
+
+    @Option(help: "L∞ radius, as 8/255 or 0.1 (default: 0.1, or 8/255 for CIFAR).")
+    var eps: Epsilon?
+
+    @Option(help: "Which model to evaluate: best (best validation PGD accuracy, the paper's selection) or last.")
+    var select: String = "best"
+
+    @Option(help: "Iterations of APGD-CE, APGD-T and FAB-T in AutoAttack.")
+    var apgdSteps: Int = 100
+
+    @Option(help: "Square's query budget in AutoAttack.")
+    var squareQueries: Int = 5000
+
+    @Option(help: "Attack batch size.")
+    var evalBatchSize: Int = 250
+
+    @Option(help: "Output directory (default: runs/bench-paper-DATASET).")
+    var out: String?
+
+    @OptionGroup var runtime: RuntimeOptions
+
+    var small: Bool { !dataset.rawValue.hasPrefix("cifar") }
+
+    func validate() throws {
+        for (name, value) in [("--epochs", epochs), ("--train-subset", trainSubset), ("--n", n)] {
+            if let value, value < 1 { throw ValidationError("\(name) must be at least 1") }
+        }
+        if let validationSize, validationSize < 0 { throw ValidationError("--validation-size must not be negative") }
+        guard PaperBench.Selection(rawValue: select) != nil else { throw ValidationError("--select must be best or last") }
+        guard apgdSteps >= 1, squareQueries >= 1, evalBatchSize >= 1 else {
+            throw ValidationError("--apgd-steps, --square-queries and --eval-batch-size must be at least 1")
+        }
+        do {
+            _ = try entries()
+        } catch {
+            throw ValidationError("--methods: \(error)")
+        }
+    }
+
+    func entries() throws -> [PaperBench.Entry] {
+        try methods.split(separator: ",").map { try PaperBench.Entry(parsing: $0.trimmingCharacters(in: .whitespaces)) }
+    }
+
+    func run() throws {
+        let device = try runtime.apply()
+        var bench = PaperBench(dataset: dataset, entries: try entries())
+        bench.dataDirectory = dataDir
+        bench.epochs = epochs ?? (small ? 5 : nil)
+        bench.trainSubset = trainSubset ?? (small ? 10_000 : nil)
+        bench.n = n ?? (small ? 200 : 1000)
+        bench.validationSize = validationSize ?? (small ? 500 : 1000)
+        bench.epsilon = eps?.value
+        bench.selection = PaperBench.Selection(rawValue: select)!
+        bench.attackOptions.apgdSteps = apgdSteps
+        bench.attackOptions.squareQueries = squareQueries
+        bench.evalBatchSize = evalBatchSize
+        bench.seed = runtime.seed
+        bench.device = device
+        let outURL = URL(fileURLWithPath: out ?? "runs/bench-paper-\(dataset.rawValue)")
+        print("deat bench paper: \(dataset.rawValue), \(bench.entries.count) methods → \(outURL.path), \(Runtime.threads) thread(s), \(device)")
+        flushOutput()
+        var bar: ProgressBar?
+        var barAttack = ""
+        let table = try bench.run(out: outURL) { event in
+            switch event {
+            case .method(let name, let index, let count):
+                print("[\(index + 1)/\(count)] \(name)")
+                flushOutput()
+            case .training(_, .batch(let epoch, let batch, let of, let iterations, let loss, let rate)):
+                if bar == nil { bar = ProgressBar(total: of, label: "  epoch \(epoch + 1)") }
+                bar?.update(batch, String(format: "r %d  loss %.4f  %.0f img/s", iterations, loss, rate))
+            case .training(_, .validating):
+                bar?.finish()
+                bar = nil
+            case .training(_, .epochFinished(let r)):
+                print(String(format: "  epoch %d: r %d, %.1f s, loss %.4f, M %.2f, clean %.2f%%, PGD %.2f%%",
+                             r.epoch + 1, r.iterations, r.seconds, r.trainLoss, r.gradientMagnitude, r.cleanAccuracy * 100, r.robustAccuracy * 100))
+                flushOutput()
+            case .training:
+                break
+            case .evaluating(_, let attacks):
+                barAttack = attacks
+            case .evaluation(let p):
+                if bar == nil || p.done == 0 {
+                    bar?.finish()
+                    bar = ProgressBar(total: p.total, label: "  \(barAttack) [\(p.attackIndex + 1)/\(p.attackCount)] \(p.attack)")
+                }
+                bar?.update(p.done, "robust \(p.robust)")
+                if p.done == p.total, p.attackIndex + 1 == p.attackCount {
+                    bar?.finish()
+                    bar = nil
+                }
+            case .finished(let row, let reused):
+                bar?.finish()
+                bar = nil
+                print(String(format: "  %@%.2f min, %d backward passes, clean %.2f%%, PGD-20 %.2f%%, CW-20 %.2f%%, AA %.2f%%",
+                             reused ? "(finished before) " : "", row.trainMinutes, row.backwardPasses, (row.clean ?? 0) * 100,
+                             (row.pgd20 ?? 0) * 100, (row.cw20 ?? 0) * 100, (row.autoAttack ?? 0) * 100))
+                flushOutput()
+            }
+        }
+        print("")
+        print(table.markdown())
+        print("files: \(outURL.appendingPathComponent("bench.md").path), \(outURL.appendingPathComponent("bench.json").path); "
+            + "pictures: deat report \(outURL.path)")
+    }
+}

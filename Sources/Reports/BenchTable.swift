@@ -1,0 +1,112 @@
+// BenchTable.swift: the result of `deat bench paper` (issue 11 item 1), laid out like the paper's
+// Table 1 (reference-methods.md §3.1): method, training minutes (training loop only, §0), backward
+// passes, clean, PGD-20, CW-20 and AutoAttack accuracy on the same N test points. Written as
+// bench.json (snake_case keys, like `deat eval`'s report) and bench.md.
+import Foundation
+
+public struct BenchRow: Codable, Sendable, Equatable {
+    public var method: String
+    public var trainMinutes: Double
+    public var backwardPasses: Int
+    public var epochs: Int
+    /// Replays or attack steps per epoch (the M+ trajectory for M+ methods).
+    public var iterations: [Int]
+    public var clean: Double?
+    public var pgd20: Double?
+    public var cw20: Double?
+    public var autoAttack: Double?
+
+    public init(method: String, trainMinutes: Double, backwardPasses: Int, epochs: Int, iterations: [Int]) {
+        self.method = method
+        self.trainMinutes = trainMinutes
+        self.backwardPasses = backwardPasses
+        self.epochs = epochs
+        self.iterations = iterations
+    }
+}
+
+public struct BenchTable: Codable, Sendable, Equatable {
+    /// One line on what was run: dataset, model, ε, epochs, subset, N, checkpoint choice.
+    public var setting: String
+    public var rows: [BenchRow]
+    public var deatVersion: String
+    public var date: String
+
+    public init(setting: String, rows: [BenchRow], deatVersion: String) {
+        self.setting = setting
+        self.rows = rows
+        self.deatVersion = deatVersion
+        date = ISO8601DateFormatter().string(from: Date())
+    }
+
+    public func json() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return try encoder.encode(self)
+    }
+
+    public static func decode(_ data: Data) throws -> BenchTable {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try decoder.decode(BenchTable.self, from: data)
+    }
+
+    public static let header = ["method", "train min", "backward passes", "clean %", "PGD-20 %", "CW-20 %", "AA %"]
+
+    /// The rows as text cells (accuracies in %, "–" where not measured).
+    public var cells: [[String]] {
+        rows.map { r in
+            [r.method, String(format: "%.2f", r.trainMinutes), "\(r.backwardPasses)", percent(r.clean), percent(r.pgd20),
+             percent(r.cw20), percent(r.autoAttack)]
+        }
+    }
+
+    public func markdown() -> String {
+        var lines = [setting, "", "| " + Self.header.joined(separator: " | ") + " |", "|" + String(repeating: "---|", count: Self.header.count)]
+        lines += cells.map { "| " + $0.joined(separator: " | ") + " |" }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    func percent(_ v: Double?) -> String { v.map { String(format: "%.2f", $0 * 100) } ?? "–" }
+}
+
+/// The result of `deat analyze` (analysis.json): one row per checkpoint and the correlations.
+public struct AnalysisTable: Codable, Sendable, Equatable {
+    public struct Row: Codable, Sendable, Equatable {
+        public var checkpoint: String
+        /// Epochs trained when the checkpoint was written (from its metadata), if known.
+        public var epoch: Int?
+        /// M(e) of that epoch from the run's log.jsonl, if the checkpoint belongs to a run directory.
+        public var epochMagnitude: Double?
+        public var meanGradientL1: Double
+        public var meanTopEigenvalue: Double
+        public var robustAccuracy: Double
+    }
+
+    public var setting: String
+    public var rows: [Row]
+    /// Across checkpoints: proxy 2 (‖∇‖₁) against proxy 3 (λ_max); M(e) against λ_max when logged.
+    public var pearsonGradientCurvature: Double?
+    public var spearmanGradientCurvature: Double?
+    public var pearsonMagnitudeCurvature: Double?
+    public var spearmanMagnitudeCurvature: Double?
+
+    public init(setting: String, rows: [Row]) {
+        self.setting = setting
+        self.rows = rows
+    }
+
+    public func json() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return try encoder.encode(self)
+    }
+
+    public static func decode(_ data: Data) throws -> AnalysisTable {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try decoder.decode(AnalysisTable.self, from: data)
+    }
+}

@@ -1,0 +1,205 @@
+// PaperBench.swift: `deat bench paper` as a library call (issue 11 item 1): the paper's Table 1
+// comparison (reference-methods.md §2, §3.1) on one dataset and model. Every method trains from the
+// same seed (same initial weights, same data order) for the same epochs with the Trainer, then the
+// selected checkpoint is evaluated with PGD-20, CW-20 and AutoAttack (standard) on the same first N
+// test points with the RobustnessEvaluator. Everything is resumable: a finished method (log complete
+// and its three eval-*.json written) is not rerun, an unfinished training continues from its
+// checkpoint, an unfinished evaluation from its state file.
+//
+//   OUT/<method>/{checkpoint,model,best}.safetensors, log.jsonl, eval-{pgd-20,cw-20,aa}.json
+//   OUT/bench.json, OUT/bench.md      (rewritten after every method)
+import Attacks
+import Datasets
+import Evaluation
+import Foundation
+import Models
+import NN
+import Torch
+import Training
+
+public struct PaperBench {
+    /// A row of the comparison: a method and its replay/step count, named like the paper ("free-8").
+    public struct Entry: Sendable, Equatable {
+        public let name: String
+        public let method: MethodName
+        public let iterations: Int?
+
+        /// "mplus-deat", "deat", "free-8", "pgd-7", "fgsm-rs", "mplus-trades", …
+        public init(parsing text: String) throws {
+            if let m = MethodName(rawValue: text) {
+                (name, method, iterations) = (text, m, nil)
+                return
+            }
+            guard let dash = text.lastIndex(of: "-"), let n = Int(text[text.index(after: dash)...]), n >= 1,
+                let m = MethodName(rawValue: String(text[..<dash]))
+            else {
+                throw TorchError("unknown bench method '\(text)'; expected a training method, optionally with -N replays/steps (free-8, pgd-7)")
+            }
+            (name, method, iterations) = (text, m, n)
+        }
+    }
+
+    /// The paper's rows that deat implements (§3.1 without FAT, YOPO and Amata).
+    public static let paperMethods = "mplus-deat,deat,free-4,free-8,fgsm-rs,pgd-7,mplus-pgd,trades,mplus-trades,mart,mplus-mart"
+
+    public enum Selection: String, Sendable { case best, last }
+
+    public enum Event {
+        case method(name: String, index: Int, count: Int)
+        case training(name: String, event: TrainingEvent)
+        case evaluating(name: String, attacks: String)
+        case evaluation(EvaluationProgress)
+        case finished(BenchRow, reused: Bool)
+    }
+
+    public var dataset: DatasetName
+    public var dataDirectory: String?
+    public var entries: [Entry]
+    public var epochs: Int?
+    public var trainSubset: Int?
+    public var validationSize = 1000
+    public var n = 1000
+    public var epsilon: Double?
+    public var selection = Selection.best
+    public var attackOptions = AttackSuite.Options()
+    public var evalBatchSize = 250
+    public var seed: UInt64 = 0
+    public var device: Device = .cpu
+
+    public init(dataset: DatasetName, entries: [Entry]) {
+        self.dataset = dataset
+        self.entries = entries
+    }
+
+    /// The training configuration of one entry (the paper's defaults for the dataset, then the bench's settings).
+    public func config(_ entry: Entry) -> TrainingConfig {
+        var c = TrainingConfig.defaults(method: entry.method, dataset: dataset.rawValue, epsilon: epsilon, iterations: entry.iterations)
+        c.dataDirectory = dataDirectory ?? dataset.defaultDirectory ?? ""
+        if let epochs { c.epochs = epochs }
+        c.trainSubset = trainSubset
+        c.validationSize = validationSize
+        c.seed = seed
+        return c
+    }
+
+    public static func normalization(for name: DatasetName) -> Normalization {
+        switch name {
+        case .fashionMNIST: .fashionMNIST
+        case .mnist: Normalization(mean: [0.1307], std: [0.3081])
+        case .cifar10: .cifar10
+        case .cifar100: .cifar100
+        }
+    }
+
+    public func run(out: URL, _ report: (Event) -> Void = { _ in }) throws -> BenchTable {
+        let dataFolder = URL(fileURLWithPath: dataDirectory ?? dataset.defaultDirectory ?? ".")
+        let trainSet = try loadImageSet(dataset, split: .train, directory: dataFolder)
+        let testSet = try loadImageSet(dataset, split: .test, directory: dataFolder)
+        let trainData = try TensorDataset(trainSet, first: trainSubset, device: device)
+        let validation = try TensorDataset(testSet, first: validationSize, device: device)
+        let points = try TensorDataset(testSet, first: n, device: device)
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        var rows: [BenchRow] = []
+        var table = BenchTable(setting: "", rows: [], deatVersion: Runtime.deatVersion)
+        for (index, entry) in entries.enumerated() {
+            report(.method(name: entry.name, index: index, count: entries.count))
+            let config = config(entry)
+            let runDirectory = out.appendingPathComponent(entry.name)
+            let trainer = try train(entry, config: config, train: trainData, validation: validation, directory: runDirectory, report)
+            let records = trainer.state.records
+            var row = BenchRow(
+                method: entry.name, trainMinutes: (records.last?.totalSeconds ?? 0) / 60,
+                backwardPasses: records.last?.totalBackwardPasses ?? 0, epochs: records.count, iterations: records.map(\.iterations))
+            let modelFile = selection == .best && FileManager.default.fileExists(atPath: trainer.files.best.path) ? trainer.files.best : trainer.files.model
+            let (model, _, _) = try loadModel(from: modelFile, device: device)
+            var reused = true
+            for (key, attacks) in [("pgd-20", "pgd-20"), ("cw-20", "cw-20"), ("aa", "aa-standard")] {
+                let (result, fromFile) = try evaluate(
+                    model: model, modelFile: modelFile, attacks: attacks, epsilon: config.epsilon, points: points,
+                    report: runDirectory.appendingPathComponent("eval-\(key).json"), name: entry.name, events: report)
+                reused = reused && fromFile
+                row.clean = result.cleanAccuracy
+                switch key {
+                case "pgd-20": row.pgd20 = result.robustAccuracy
+                case "cw-20": row.cw20 = result.robustAccuracy
+                default: row.autoAttack = result.robustAccuracy
+                }
+            }
+            rows.append(row)
+            report(.finished(row, reused: reused))
+            table = BenchTable(setting: setting(config, points: points.count), rows: rows, deatVersion: Runtime.deatVersion)
+            try table.json().write(to: out.appendingPathComponent("bench.json"), options: .atomic)
+            try Data(table.markdown().utf8).write(to: out.appendingPathComponent("bench.md"), options: .atomic)
+        }
+        return table
+    }
+
+    func setting(_ c: TrainingConfig, points: Int) -> String {
+        let data = trainSubset.map { "the first \($0) training images" } ?? "all training images"
+        return "\(dataset.rawValue), \(c.model), ε = \(String(format: "%.4g", c.epsilon)), \(c.epochs) epochs on \(data), batch \(c.batchSize), "
+            + "lr \(c.learningRate) \(c.schedule.rawValue), seed \(seed); \(selection == .best ? "best-validation" : "last-epoch") model; "
+            + "PGD-20, CW-20 and AutoAttack (standard) on the first \(points) test points; train min = training loop only"
+    }
+
+    /// Trains (or resumes, or just reopens) one method's run.
+    func train(
+        _ entry: Entry, config: TrainingConfig, train: TensorDataset, validation: TensorDataset, directory: URL,
+        _ report: (Event) -> Void
+    ) throws -> Trainer {
+        let kind = try ModelKind(name: config.model)
+        // Same seed as `deat train`: every method starts from the same weights.
+        let model = try kind.build(
+            classes: train.classCount, normalization: Self.normalization(for: dataset), device: device,
+            generator: Generator(seed: Generator.derivedSeed(config.seed, -1)))
+        let trainer = try Trainer(
+            config: config, model: model, normalization: Self.normalization(for: dataset), train: train, validation: validation,
+            directory: directory)
+        _ = trainer.files.removeLeftoverTemporaries()
+        try trainer.resumeIfPossible()
+        if !trainer.state.finished {
+            try trainer.run { report(.training(name: entry.name, event: $0)) }
+        }
+        return trainer
+    }
+
+    /// One attack set on the N points: the saved report when it matches, else the evaluator
+    /// (resuming from its state file), then the report written next to the run.
+    func evaluate(
+        model: any Layer, modelFile: URL, attacks text: String, epsilon: Double, points: TensorDataset, report url: URL, name: String,
+        events: (Event) -> Void
+    ) throws -> (EvaluationResultSummary, Bool) {
+        let stateURL = URL(fileURLWithPath: url.path + ".state")
+        if let data = try? Data(contentsOf: url), let saved = try? EvaluationReport.decode(data),
+            saved.n == points.count, abs(saved.epsilon - epsilon) < 1e-12, saved.model == modelFile.path, saved.seed == seed
+        {
+            return (EvaluationResultSummary(cleanAccuracy: saved.cleanAccuracy, robustAccuracy: saved.robustAccuracy), true)
+        }
+        // A report for other settings (N, ε, model) is stale, and so is any state file next to it.
+        if FileManager.default.fileExists(atPath: url.path) { try? FileManager.default.removeItem(at: stateURL) }
+        events(.evaluating(name: name, attacks: text))
+        let started = Date()
+        let attacks = try AttackSuite.parse(text, epsilon: epsilon, options: attackOptions)
+        var evaluator = RobustnessEvaluator(
+            model: model, attacks: attacks, epsilon: epsilon, batchSize: evalBatchSize, seed: seed, stateFile: stateURL)
+        let (x, y) = try points.batch(0..<points.count)  // float images in [0, 1]
+        let result = try withoutActuallyEscaping(events) { events in
+            evaluator.progress = { events(.evaluation($0)) }  // cleared below: it must not outlive this call
+            defer { evaluator.progress = nil }
+            return try evaluator.run(images: x, labels: y)
+        }
+        let summary = EvaluationReport(
+            result: result, model: modelFile.path, dataset: dataset.rawValue, split: "test", norm: ThreatNorm.linf.rawValue,
+            epsilon: epsilon, epsilonText: String(format: "%.6g", epsilon), attackSet: text, seed: seed, device: device.description,
+            dtype: "float32", threads: Runtime.threads, batchSize: evalBatchSize, flags: [], totalSeconds: Date().timeIntervalSince(started),
+            deatVersion: Runtime.deatVersion)
+        try summary.json().write(to: url, options: .atomic)
+        try? FileManager.default.removeItem(at: stateURL)
+        return (EvaluationResultSummary(cleanAccuracy: result.cleanAccuracy, robustAccuracy: result.robustAccuracy), false)
+    }
+}
+
+/// The two figures the table needs from an evaluation, fresh or read back.
+struct EvaluationResultSummary {
+    let cleanAccuracy: Double
+    let robustAccuracy: Double
+}
