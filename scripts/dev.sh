@@ -2,7 +2,8 @@
 # scripts/dev.sh: the README's commands. Each verb installs what deat needs (apt, skipped when
 # already present), builds, and runs:
 #   scripts/dev.sh demo    release build, then deat's main job: M+DEAT on Fashion-MNIST (SmallCNN),
-#                          then PGD-20 and AutoAttack on the first 1,000 test points (runs/demo/)
+#                          PGD-20 and AutoAttack on the first 1,000 test points, and the HTML report
+#                          (all in runs/demo/)
 #   scripts/dev.sh test    debug build, then the whole test suite (what .ci/run calls)
 #   scripts/dev.sh bench   release build, then deat vs PyTorch benchmarks (ratios)
 #   scripts/dev.sh deps    only the apt packages
@@ -57,6 +58,7 @@ case "${1:-}" in
         fi
         .build/release/deat eval "$run/best.safetensors" --dataset fashion-mnist --eps 0.1 --n 1000 \
             --attacks pgd-20,aa-standard --report "$run/eval.json"
+        .build/release/deat report "$run"
         ;;
     test)
         deps

@@ -23,8 +23,9 @@ public enum AttackSuite {
     /// The names `parse` accepts, for help texts.
     public static let helpText = """
         aa-standard (APGD-CE, APGD-T, FAB-T, Square), aa-apgd-ce+t (APGD-CE, APGD-T), \
-        aa-apgd-ce+dlr (APGD-CE, APGD-DLR), or a comma-separated list of fgsm, fgsm-rs, \
-        pgd-STEPS[-RESTARTS], cw-STEPS[-RESTARTS], pgd-l2-STEPS, apgd-ce, apgd-dlr, apgd-t, fab-t, square
+        aa-apgd-ce+dlr (APGD-CE, APGD-DLR), or a comma-separated list of those and of fgsm, fgsm-rs, \
+        pgd-STEPS[-RESTARTS], cw-STEPS[-RESTARTS], pgd-l2-STEPS, apgd-ce, apgd-dlr, apgd-t, fab-t, square \
+        (e.g. pgd-20,aa-standard)
         """
 
     /// Options for the single attacks `parse` builds.
@@ -41,19 +42,27 @@ public enum AttackSuite {
         public init() {}
     }
 
-    /// Builds the attack list for `text`, e.g. "aa-standard" or "pgd-20,cw-20".
+    /// Builds the attack list for `text`: a comma-separated list whose items are single attacks or
+    /// suites, e.g. "aa-standard", "pgd-20,cw-20" or "pgd-20,aa-standard" (the suite's stages then run
+    /// on the points PGD-20 left robust, the point-wise worst case of §1).
     public static func parse(_ text: String, epsilon: Double, norm: ThreatNorm = .linf, options: Options = Options()) throws -> [any Attack] {
-        let o = options
-        switch text.lowercased() {
+        try text.split(separator: ",").flatMap { item in
+            try suite(String(item).trimmingWhitespace(), epsilon: epsilon, norm: norm, options: options)
+        }
+    }
+
+    /// One item of an attack list: a named suite expands to its stages, anything else is one attack.
+    static func suite(_ name: String, epsilon: Double, norm: ThreatNorm, options o: Options) throws -> [any Attack] {
+        switch name.lowercased() {
         case "aa-standard", "autoattack", "aa":
             return autoAttackStandard(epsilon: epsilon, norm: norm, steps: o.apgdSteps, targets: o.targets, squareQueries: o.squareQueries)
         case "aa-apgd-ce+t":
             return [APGD(epsilon: epsilon, norm: norm, steps: o.apgdSteps), APGDT(epsilon: epsilon, norm: norm, steps: o.apgdSteps, targets: o.targets)]
         case "aa-apgd-ce+dlr":
             return [APGD(epsilon: epsilon, norm: norm, steps: o.apgdSteps), APGD(epsilon: epsilon, norm: norm, steps: o.apgdSteps, loss: .dlr)]
-        default: break
+        default:
+            return [try single(name, epsilon: epsilon, norm: norm, options: o)]
         }
-        return try text.split(separator: ",").map { try single(String($0).trimmingWhitespace(), epsilon: epsilon, norm: norm, options: o) }
     }
 
     static func single(_ name: String, epsilon: Double, norm: ThreatNorm, options o: Options) throws -> any Attack {

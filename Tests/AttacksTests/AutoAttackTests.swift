@@ -91,7 +91,9 @@ struct AutoAttackTests {
         #expect(list.map(\.name) == ["pgd-20", "cw-20", "pgd-50-10", "fgsm", "pgd-l2-10"])
         #expect(list[1].parameters["kappa"] == "50.0")
         #expect(abs(Double(list[0].parameters["step_size"]!)! - 2.0 / 255) < 1e-12)
-        for bad in ["pgd", "pgd-0", "xyz-20", "pgd-20-3-1", "cw-x"] {
+        let mixed = try AttackSuite.parse("pgd-20,aa-standard", epsilon: 0.1)
+        #expect(mixed.map(\.name) == ["pgd-20", "apgd-ce", "apgd-t", "fab-t", "square"])
+        for bad in ["pgd", "pgd-0", "xyz-20", "pgd-20-3-1", "cw-x", "pgd-20,aa-bogus"] {
             #expect(throws: TorchError.self, "\(bad)") { try AttackSuite.parse(bad, epsilon: 0.1) }
         }
     }
