@@ -6,6 +6,10 @@
 
 #include "internal.h"
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 extern "C" {
 
 void dt_error_free(dt_error *err) {
@@ -45,5 +49,12 @@ void dt_cuda_synchronize(int32_t device, dt_error *err) {
 bool dt_grad_enabled(void) { return c10::GradMode::is_enabled(); }
 
 void dt_set_grad_enabled(bool enabled) { c10::GradMode::set_enabled(enabled); }
+
+void dt_keep_freed_memory(void) {
+#if defined(__GLIBC__)
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#endif
+}
 
 }  // extern "C"

@@ -22,6 +22,7 @@ struct DeatBench: ParsableCommand {
     )
 
     static func main() {
+        Runtime.keepFreedMemory()
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -19,6 +19,7 @@ struct Deat: ParsableCommand {
     )
 
     static func main() {
+        Runtime.keepFreedMemory()
         var command: ParsableCommand
         do {
             command = try parseAsRoot()

@@ -56,6 +56,8 @@ int32_t dt_cuda_device_count(void);
 void dt_cuda_synchronize(int32_t device, dt_error *err);
 bool dt_grad_enabled(void);
 void dt_set_grad_enabled(bool enabled);
+/* glibc mallopt for libtorch's CPU allocator: keep freed blocks instead of returning pages to the kernel. */
+void dt_keep_freed_memory(void);
 
 /* ---- tensor metadata and data transfer (tensor.cpp) ---- */
 int64_t dt_tensor_dim(const dt_tensor *t);
