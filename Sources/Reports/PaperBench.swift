@@ -82,15 +82,6 @@ public struct PaperBench {
         return c
     }
 
-    public static func normalization(for name: DatasetName) -> Normalization {
-        switch name {
-        case .fashionMNIST: .fashionMNIST
-        case .mnist: Normalization(mean: [0.1307], std: [0.3081])
-        case .cifar10: .cifar10
-        case .cifar100: .cifar100
-        }
-    }
-
     public func run(out: URL, _ report: (Event) -> Void = { _ in }) throws -> BenchTable {
         let dataFolder = URL(fileURLWithPath: dataDirectory ?? dataset.defaultDirectory ?? ".")
         let trainSet = try loadImageSet(dataset, split: .train, directory: dataFolder)
@@ -149,10 +140,10 @@ public struct PaperBench {
         let kind = try ModelKind(name: config.model)
         // Same seed as `deat train`: every method starts from the same weights.
         let model = try kind.build(
-            classes: train.classCount, normalization: Self.normalization(for: dataset), device: device,
+            classes: train.classCount, normalization: Normalization.forDataset(dataset), device: device,
             generator: Generator(seed: Generator.derivedSeed(config.seed, -1)))
         let trainer = try Trainer(
-            config: config, model: model, normalization: Self.normalization(for: dataset), train: train, validation: validation,
+            config: config, model: model, normalization: Normalization.forDataset(dataset), train: train, validation: validation,
             directory: directory)
         _ = trainer.files.removeLeftoverTemporaries()
         try trainer.resumeIfPossible()

@@ -3,6 +3,7 @@
 // stack: data reader → uint8 tensors → model → autograd → SGD.
 import ArgumentParser
 import Datasets
+import Evaluation
 import Foundation
 import Models
 import NN
@@ -48,8 +49,8 @@ struct Demo: ParsableCommand {
     func run() throws {
         let device = try runtime.apply()
         let directory = URL(fileURLWithPath: dataDir)
-        let train = try Batches(loadImageSet(.fashionMNIST, split: .train, directory: directory), first: trainSubset, device: device)
-        let test = try Batches(loadImageSet(.fashionMNIST, split: .test, directory: directory), first: testSubset, device: device)
+        let train = try TensorDataset(loadImageSet(.fashionMNIST, split: .train, directory: directory), first: trainSubset, device: device)
+        let test = try TensorDataset(loadImageSet(.fashionMNIST, split: .test, directory: directory), first: testSubset, device: device)
 
         let model = try SmallCNN(device: device, generator: Generator(seed: runtime.seed))
         let optimizer = try SGD(parameters: model.parameters(), learningRate: lr, momentum: 0.9)
@@ -66,7 +67,7 @@ struct Demo: ParsableCommand {
             var lossSum = 0.0
             for step in 0..<steps {
                 let indices = try order.slice(step * batchSize..<min((step + 1) * batchSize, train.count))
-                let (x, y) = try train.batch(indices)
+                let (x, y) = try train.batch(indices: indices)
                 let loss = try F.crossEntropy(model(x), target: y)
                 try optimizer.zeroGrad()
                 try loss.backward()
@@ -80,7 +81,8 @@ struct Demo: ParsableCommand {
                 progress.update(step + 1, String(format: "loss %.4f  %.0f img/s", lossSum / Double(step + 1), rate))
             }
             progress.finish()
-            let accuracy = try evaluate(model, on: test)
+            let (images, labels) = try test.batch(0..<test.count)
+            let accuracy = Double(try correctCount(model: model, images: images, labels: labels)) / Double(test.count)
             print(String(format: "epoch %d: train loss %.4f, test accuracy %.2f%% (%d images), %.1f s",
                 epoch, lossSum / Double(steps), accuracy * 100, test.count, Date().timeIntervalSince(start)))
         }
@@ -91,43 +93,5 @@ struct Demo: ParsableCommand {
             try Checkpoint.save(model, metadata: metadata, to: URL(fileURLWithPath: save))
             print("saved \(save)")
         }
-    }
-
-    /// Fraction of `data` classified correctly, in eval mode without recording gradients.
-    func evaluate(_ model: SmallCNN, on data: Batches) throws -> Double {
-        model.eval()
-        defer { model.train() }
-        var correct = 0
-        try withNoGrad {
-            var start = 0
-            while start < data.count {
-                let indices = try Tensor.arange(start, min(start + 500, data.count), device: data.device)
-                let (x, y) = try data.batch(indices)
-                correct += Int(try model(x).argmax(dim: 1).eq(y).sum().item())
-                start += 500
-            }
-        }
-        return Double(correct) / Double(data.count)
-    }
-}
-
-/// A dataset held as uint8 on the device, turned into float batches in [0, 1] on demand.
-struct Batches {
-    let images: Tensor  // [N, C, H, W] uint8
-    let labels: Tensor  // [N] int64
-    let count: Int
-    let device: Device
-
-    init(_ set: ImageSet, first limit: Int?, device: Device) throws {
-        count = min(limit ?? set.count, set.count)
-        let pixels = count * set.imageSize
-        images = try Tensor(Array(set.images[0..<pixels]), shape: [count, set.channels, set.height, set.width], on: device)
-        labels = try Tensor(Array(set.labels[0..<count]), on: device)
-        self.device = device
-    }
-
-    func batch(_ indices: Tensor) throws -> (Tensor, Tensor) {
-        let x = try images.indexSelect(dim: 0, indices: indices).to(dtype: .float32) / 255
-        return (x, try labels.indexSelect(dim: 0, indices: indices))
     }
 }

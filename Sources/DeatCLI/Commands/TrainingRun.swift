@@ -18,7 +18,7 @@ struct TrainingRun {
         let trainSet = try loadImageSet(name, split: .train, directory: dataDirectory)
         let testSet = try loadImageSet(name, split: .test, directory: dataDirectory)
         let kind = try ModelKind(name: config.model)
-        let normalization = Self.normalization(for: name)
+        let normalization = Normalization.forDataset(name)
         guard normalization.mean.count == trainSet.channels else {
             throw TorchError("\(config.model) for \(name.rawValue) expects \(normalization.mean.count) channel(s), the data has \(trainSet.channels)")
         }
@@ -74,14 +74,5 @@ struct TrainingRun {
 
     func printHeader() {
         print("epoch    r        lr     loss   train%   time(s)   grad-mag    clean%     pgd%  backward")
-    }
-
-    static func normalization(for name: DatasetName) -> Normalization {
-        switch name {
-        case .fashionMNIST: .fashionMNIST
-        case .mnist: Normalization(mean: [0.1307], std: [0.3081])
-        case .cifar10: .cifar10
-        case .cifar100: .cifar100
-        }
     }
 }

@@ -1,0 +1,17 @@
+// DatasetNormalization.swift: which per-channel mean/std a model trained on each dataset uses
+// (reference-methods.md §4.3, §8). Lives in Training, the lowest layer that knows both datasets and
+// models, so `deat train` and `deat bench paper` build models the same way.
+import Datasets
+import Models
+
+extension Normalization {
+    /// The normalisation deat puts inside a model trained on `dataset`.
+    public static func forDataset(_ dataset: DatasetName) -> Normalization {
+        switch dataset {
+        case .fashionMNIST: .fashionMNIST
+        case .mnist: Normalization(mean: [0.1307], std: [0.3081])
+        case .cifar10: .cifar10
+        case .cifar100: .cifar100
+        }
+    }
+}
