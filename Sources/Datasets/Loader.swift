@@ -18,6 +18,12 @@
 //       if let error = batches.error { throw error }     // or: while let (x, y) = try batches.nextBatch()
 //       print(batches.waitSeconds)
 //   }
+//
+// Sharding (data-parallel training): with `shard: .init(rank: r, count: W)` each process reads
+// its share of every epoch's order, as PyTorch's DistributedSampler does: the seeded permutation
+// (the same on every rank for the same seed) is padded by wrapping around to a multiple of W, and
+// rank r takes positions r, r + W, r + 2W, …; every rank then has ⌈N / W⌉ images and the same number
+// of batches, and together the ranks cover the dataset once (the padding repeats < W images).
 import Foundation
 import Torch
 
@@ -36,10 +42,34 @@ public struct DataLoader {
     public let seed: UInt64
     /// Batches prepared ahead on a worker thread; 0 prepares each batch on the caller's thread.
     public let prefetch: Int
+    /// This process's share of each epoch (data-parallel training); the whole dataset by default.
+    public let shard: Shard
+
+    /// Rank `rank` of `count` processes that split every epoch between them.
+    public struct Shard: Sendable, Equatable {
+        public let rank: Int
+        public let count: Int
+        public static let whole = Shard(uncheckedRank: 0, count: 1)
+
+        public init(rank: Int, count: Int) throws {
+            guard count >= 1, (0..<count).contains(rank) else {
+                throw TorchError("a data shard needs 0 ≤ rank < count, got rank \(rank) of \(count)")
+            }
+            self.init(uncheckedRank: rank, count: count)
+        }
+
+        private init(uncheckedRank rank: Int, count: Int) {
+            self.rank = rank
+            self.count = count
+        }
+
+        /// Images per rank per epoch: ⌈N / count⌉.
+        func size(of n: Int) -> Int { (n + count - 1) / count }
+    }
 
     public init(
         _ dataset: TensorDataset, batchSize: Int, shuffle: Bool = true, dropLast: Bool = false,
-        augmentation: Augmentation = .none, seed: UInt64 = 0, prefetch: Int = 2
+        augmentation: Augmentation = .none, seed: UInt64 = 0, prefetch: Int = 2, shard: Shard = .whole
     ) throws {
         guard batchSize >= 1 else { throw TorchError("batch size must be at least 1, got \(batchSize)") }
         guard prefetch >= 0 else { throw TorchError("prefetch must not be negative, got \(prefetch)") }
@@ -53,11 +83,16 @@ public struct DataLoader {
         self.augmentation = augmentation
         self.seed = seed
         self.prefetch = prefetch
+        self.shard = shard
     }
 
-    /// Batches in one epoch: ⌈N / B⌉, or ⌊N / B⌋ with `dropLast` (391 for CIFAR-10 at batch 128).
+    /// Images this process visits per epoch: N, or ⌈N / W⌉ for a shard of W.
+    public var imagesPerEpoch: Int { shard.size(of: dataset.count) }
+
+    /// Batches in one epoch: ⌈N / B⌉, or ⌊N / B⌋ with `dropLast` (391 for CIFAR-10 at batch 128);
+    /// N is this shard's image count.
     public var batchesPerEpoch: Int {
-        dropLast ? dataset.count / batchSize : (dataset.count + batchSize - 1) / batchSize
+        dropLast ? imagesPerEpoch / batchSize : (imagesPerEpoch + batchSize - 1) / batchSize
     }
 
     /// The batches of epoch `epoch` (any integer; training usually counts from 0). With `prefetch`
@@ -66,8 +101,8 @@ public struct DataLoader {
         LoaderEpoch(plan: EpochPlan(loader: self, epoch: epoch), prefetch: prefetch)
     }
 
-    /// The order in which epoch `epoch` visits the dataset's indices (all N, including those a
-    /// dropped last batch would have held).
+    /// The order in which epoch `epoch` visits the dataset's indices (all of this shard's, including
+    /// those a dropped last batch would have held).
     public func order(epoch: Int) throws -> [Int] {
         try EpochPlan(loader: self, epoch: epoch).makeOrder()?.ints() ?? Array(0..<dataset.count)
     }

@@ -30,6 +30,9 @@ struct EpochPlan {
     let shuffle: Bool
     let augmentation: Augmentation
     let seed: UInt64
+    let shard: DataLoader.Shard
+    /// Images this epoch visits (this shard's).
+    let count: Int
 
     init(loader: DataLoader, epoch: Int) {
         dataset = loader.dataset
@@ -39,19 +42,31 @@ struct EpochPlan {
         shuffle = loader.shuffle
         augmentation = loader.augmentation
         seed = loader.seed
+        shard = loader.shard
+        count = loader.imagesPerEpoch
     }
 
-    /// The epoch's permutation of 0..<N as int64 on the CPU, or nil for index order.
+    /// The epoch's permutation of 0..<N (this shard's part of it) as int64 on the CPU, or nil for
+    /// index order over the whole dataset.
     func makeOrder() throws -> Tensor? {
-        guard shuffle else { return nil }
-        let generator = try Generator(seed: DataLoader.streamSeed(seed, epoch: epoch, stream: RandomStream.shuffle.rawValue))
-        return try Tensor.randperm(dataset.count, generator: generator)
+        let n = dataset.count
+        var order: Tensor?
+        if shuffle {
+            let generator = try Generator(seed: DataLoader.streamSeed(seed, epoch: epoch, stream: RandomStream.shuffle.rawValue))
+            order = try Tensor.randperm(n, generator: generator)
+        }
+        guard shard.count > 1 else { return order }
+        let all = try order?.ints() ?? Array(0..<n)
+        let padded = all + all.prefix(count * shard.count - n)  // wrap around, as DistributedSampler pads
+        return try Tensor(stride(from: shard.rank, to: padded.count, by: shard.count).map { Int64(padded[$0]) })
     }
 
     /// The generator of the epoch's augmentation draws, or nil when there is no augmentation.
     func makeAugmentationGenerator() throws -> Generator? {
         guard augmentation != .none else { return nil }
-        return try Generator(seed: DataLoader.streamSeed(seed, epoch: epoch, stream: RandomStream.augmentation.rawValue))
+        // Each rank draws its own crops and flips; rank 0 draws what a single process would.
+        let stream = RandomStream.augmentation.rawValue + UInt64(shard.rank) << 8
+        return try Generator(seed: DataLoader.streamSeed(seed, epoch: epoch, stream: stream))
     }
 }
 
@@ -70,7 +85,7 @@ struct BatchSource {
     /// Batch `index` (0-based). Call with increasing indices: augmentation draws follow that order.
     func batch(_ index: Int) throws -> DataLoader.Batch {
         let data = plan.dataset
-        let range = index * plan.batchSize..<min((index + 1) * plan.batchSize, data.count)
+        let range = index * plan.batchSize..<min((index + 1) * plan.batchSize, plan.count)
         var pixels: Tensor
         let labels: Tensor
         if let order {

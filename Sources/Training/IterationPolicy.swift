@@ -25,6 +25,20 @@ public enum IterationPolicy: Codable, Sendable, Equatable, CustomStringConvertib
         self = .mPlus(controller)
     }
 
+    /// The M+ rule's running sum for the current epoch (0 for the other policies); setting it is how
+    /// data-parallel training combines the processes' sums.
+    public var epochSum: Double {
+        get {
+            guard case .mPlus(let controller) = self else { return 0 }
+            return controller.epochSum
+        }
+        set {
+            guard case .mPlus(var controller) = self else { return }
+            controller.setEpochSum(newValue)
+            self = .mPlus(controller)
+        }
+    }
+
     /// Ends an epoch: the M+ rule decides whether the count rises.
     public mutating func endEpoch() {
         guard case .mPlus(var controller) = self else { return }

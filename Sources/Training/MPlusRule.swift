@@ -57,6 +57,12 @@ public struct MPlusController: Codable, Sendable, Equatable {
         epochSum += magnitude
     }
 
+    /// Replaces the epoch's running sum: data-parallel training combines the processes' sums with it
+    /// (their mean over ranks equals one process's sum over the concatenated minibatches).
+    public mutating func setEpochSum(_ m: Double) {
+        epochSum = m
+    }
+
     /// Applies the rule to the epoch just finished and starts a new sum. Returns true when the count rose.
     @discardableResult
     public mutating func endEpoch() -> Bool {

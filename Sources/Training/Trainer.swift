@@ -10,6 +10,7 @@ import Evaluation
 import Foundation
 import Models
 import NN
+import SafeTensors
 import Torch
 
 /// What the loop reports while it runs (the CLI draws progress from these).
@@ -23,8 +24,11 @@ public enum TrainingEvent {
 
 public struct TrainingDiverged: Error, CustomStringConvertible {
     public let epoch: Int, batch: Int, loss: Double
+    /// Data-parallel runs: the non-finite loss was another process's (this one's was finite).
+    public var onAnotherProcess = false
     public var description: String {
-        "training diverged: loss is \(loss) at epoch \(epoch + 1), batch \(batch + 1); the last good checkpoint is kept (lower --lr or --alpha)"
+        let what = onAnotherProcess ? "another process's loss is not finite" : "loss is \(loss)"
+        return "training diverged: \(what) at epoch \(epoch + 1), batch \(batch + 1); the last good checkpoint is kept (lower --lr or --alpha)"
     }
 }
 
@@ -39,12 +43,22 @@ public final class Trainer {
     private let normalization: Normalization
     private let inputScale: Tensor
     private let schedule: any LearningRateSchedule
+    private let parallel: DataParallel?
+    /// Whether this process reads and writes the run directory (rank 0, or the only process).
+    public var isWriter: Bool { parallel?.isWriter ?? true }
+    /// Whether the processes of a data-parallel run have taken rank 0's state yet.
+    private var synchronized = false
 
-    /// A fresh run (or one to resume with `resumeIfPossible()`), writing into `directory`.
+    /// A fresh run (or one to resume with `resumeIfPossible()`), writing into `directory`. With a
+    /// `group` of W processes (`config.worldSize` must be W), this process trains on its shard of
+    /// the data and only rank 0 touches `directory` (DataParallel.swift).
     public init(
         config: TrainingConfig, model: any Layer, normalization: Normalization, train: TensorDataset,
-        validation: TensorDataset, directory: URL
+        validation: TensorDataset, directory: URL, group: ProcessGroup? = nil
     ) throws {
+        guard (config.worldSize ?? 1) == (group?.worldSize ?? 1) else {
+            throw TorchError("the run is configured for \(config.worldSize ?? 1) process(es) but \(group?.worldSize ?? 1) joined")
+        }
         self.model = model
         self.normalization = normalization
         self.validation = try validation.first(config.validationSize)
@@ -53,10 +67,13 @@ public final class Trainer {
         optimizer = try SGD(
             parameters: model.parameters(), learningRate: config.learningRate, momentum: config.momentum,
             weightDecay: config.weightDecay)
+        let device = train.device
+        parallel = group.map { DataParallel(group: $0, trainingDevice: device) }
         loader = try DataLoader(
             try config.trainSubset.map { try train.first($0) } ?? train, batchSize: config.batchSize,
-            augmentation: config.augment ? .cifar : .none, seed: config.seed)
-        let device = train.device
+            augmentation: config.augment ? .cifar : .none, seed: config.seed,
+            shard: try group.map { try DataLoader.Shard(rank: $0.rank, count: $0.worldSize) } ?? .whole)
+        parallel?.attach(to: optimizer)
         inputScale = try Tensor(normalization.std, shape: [1, normalization.std.count, 1, 1], on: device)
         schedule = Self.schedule(config, iterationsPerEpoch: loader.batchesPerEpoch)
         files = try RunFiles(directory: directory)
@@ -74,9 +91,30 @@ public final class Trainer {
 
     /// Loads the directory's checkpoint, if any, into the model, optimiser and state. Returns
     /// false for a fresh start. Refuses a checkpoint written with a different configuration.
+    /// Data-parallel: every process calls it; rank 0 reads the directory and the others take
+    /// rank 0's state, weights and momentum.
     @discardableResult
     public func resumeIfPossible() throws -> Bool {
+        let resumed = isWriter ? try loadCheckpoint() : false
+        try synchronizeStart()
+        return isWriter ? resumed : state.epoch > 0 || state.batch > 0
+    }
+
+    private func synchronizeStart() throws {
+        guard let parallel, !synchronized else { return }
+        let (stop, keep) = (state.config.stopAfterBatches, state.config.keepEpochs)
+        state = try parallel.synchronizeStart(state, model: model, optimizer: optimizer)
+        state.config.stopAfterBatches = stop
+        state.config.keepEpochs = keep
+        method.policy = state.policy
+        synchronized = true
+    }
+
+    private func loadCheckpoint() throws -> Bool {
         guard let saved = try files.loadCheckpoint(model: model, optimizer: optimizer) else { return false }
+        guard (saved.config.worldSize ?? 1) == (state.config.worldSize ?? 1) else {
+            throw TorchError("\(files.checkpoint.path) was written by \(saved.config.worldSize ?? 1) process(es); resume it with as many (--nproc-per-node \(saved.config.worldSize ?? 1)), since the data order depends on it")
+        }
         var comparable = saved.config
         comparable.stopAfterBatches = state.config.stopAfterBatches
         comparable.keepEpochs = state.config.keepEpochs  // may be switched on when resuming
@@ -93,6 +131,7 @@ public final class Trainer {
 
     /// Trains until the configured epochs are done (or `stopAfterBatches`).
     public func run(_ report: (TrainingEvent) -> Void = { _ in }) throws {
+        try synchronizeStart()
         model.train()
         report(.started(resumedAt: state.epoch > 0 || state.batch > 0 ? (state.epoch, state.batch) : nil))
         var lastCheckpoint = Date()
@@ -102,6 +141,7 @@ public final class Trainer {
             var index = 0
             let epochStart = Date()
             let secondsBefore = state.tally.seconds
+            var imagesSinceStart = 0  // this process's, for the images/s shown while training
             while let (x, y) = try batches.nextBatch() {
                 defer { index += 1 }
                 if index < state.batch { continue }  // resumed mid-epoch: these were trained before the kill
@@ -110,9 +150,18 @@ public final class Trainer {
                 optimizer.learningRate = schedule.rate(at: iteration)
                 let context = StepContext(
                     model: model, optimizer: optimizer, inputScale: inputScale, epsilon: state.config.epsilon, epoch: epoch,
-                    generator: try Generator(seed: Self.batchSeed(state.config.seed, epoch: epoch, batch: index), device: x.device))
+                    generator: try Generator(
+                        seed: Self.batchSeed(state.config.seed, epoch: epoch, batch: index, rank: parallel?.rank ?? 0), device: x.device))
                 let result = try method.step(images: x, labels: y, context: context)
-                guard result.loss.isFinite else { throw TrainingDiverged(epoch: epoch, batch: index, loss: result.loss) }
+                var diverged = !result.loss.isFinite
+                var checkpoint = Date().timeIntervalSince(lastCheckpoint) > state.config.checkpointMinutes * 60 && index + 1 < batches.batchCount
+                if let parallel {
+                    // All processes stop together, and checkpoint together when rank 0's clock says so.
+                    (diverged, checkpoint) = try parallel.agree(lossFinite: result.loss.isFinite, wantCheckpoint: checkpoint)
+                }
+                guard !diverged else {
+                    throw TrainingDiverged(epoch: epoch, batch: index, loss: result.loss, onAnotherProcess: result.loss.isFinite)
+                }
                 state.tally.add(result)
                 state.tally.seconds = secondsBefore + Date().timeIntervalSince(epochStart)
                 state.tally.dataWaitSeconds = batches.waitSeconds
@@ -120,11 +169,16 @@ public final class Trainer {
                 state.policy = method.policy
                 state.batch = index + 1
                 state.batchesTrained += 1
-                let rate = Double(state.tally.examples) / max(state.tally.seconds, 1e-9)
+                FaultInjection.reached("batch")  // test-only kill point (SafeTensors/FaultInjection.swift)
+                imagesSinceStart += result.examples
+                let rate = Double(imagesSinceStart * (parallel?.worldSize ?? 1)) / max(Date().timeIntervalSince(epochStart), 1e-9)
                 report(.batch(epoch: epoch, batch: index + 1, of: batches.batchCount, iterations: method.policy.count(epoch: epoch),
                               loss: state.tally.lossSum / Double(max(state.tally.examples, 1)), imagesPerSecond: rate))
-                if Date().timeIntervalSince(lastCheckpoint) > state.config.checkpointMinutes * 60, state.batch < batches.batchCount {
-                    try files.saveCheckpoint(state, model: model, optimizer: optimizer, metadata: metadata(epoch: epoch))
+                if checkpoint {
+                    try parallel?.combine(&state, epochEnd: false)
+                    if isWriter {
+                        try files.saveCheckpoint(state, model: model, optimizer: optimizer, metadata: metadata(epoch: epoch))
+                    }
                     lastCheckpoint = Date()
                     report(.checkpointed(epoch: epoch, batch: state.batch))
                 }
@@ -137,9 +191,16 @@ public final class Trainer {
     private func finishEpoch(_ report: (TrainingEvent) -> Void) throws {
         let epoch = state.epoch
         let iterations = method.policy.count(epoch: epoch)
+        if let parallel {
+            state.policy = method.policy
+            try parallel.combine(&state, epochEnd: true)
+            method.policy = state.policy
+        }
         method.policy.endEpoch()
         report(.validating(epoch: epoch))
-        let (clean, robust, description) = try validate(epoch: epoch)
+        // Only the writer validates and writes; the others go on to the next epoch and wait for it
+        // in their first collective.
+        let (clean, robust, description) = isWriter ? try validate(epoch: epoch) : (0, 0, "rank 0 only")
         let t = state.tally
         state.totalForwardPasses += t.forwardPasses
         state.totalBackwardPasses += t.backwardPasses
@@ -159,6 +220,10 @@ public final class Trainer {
         state.tally = EpochTally()
         state.epoch += 1
         state.batch = 0
+        guard isWriter else {
+            report(.epochFinished(record))
+            return
+        }
         let meta = metadata(epoch: epoch + 1)
         if robust > state.bestRobustAccuracy {
             state.bestRobustAccuracy = robust
@@ -200,8 +265,9 @@ public final class Trainer {
             normalizeStd: normalization.std, method: c.method.rawValue, epsilon: c.epsilon, epoch: epoch)
     }
 
-    /// The seed of one minibatch's generator (batch −1: the epoch's validation attack).
-    static func batchSeed(_ seed: UInt64, epoch: Int, batch: Int) -> UInt64 {
-        Generator.derivedSeed(seed, epoch, batch, 0x7A1)
+    /// The seed of one minibatch's generator (batch −1: the epoch's validation attack). Each
+    /// process of a data-parallel run draws its own; rank 0 draws what a single process would.
+    static func batchSeed(_ seed: UInt64, epoch: Int, batch: Int, rank: Int = 0) -> UInt64 {
+        rank == 0 ? Generator.derivedSeed(seed, epoch, batch, 0x7A1) : Generator.derivedSeed(seed, epoch, batch, 0x7A1, rank)
     }
 }

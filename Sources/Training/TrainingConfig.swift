@@ -41,6 +41,10 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     /// rather than defaulted, so that checkpoints written before it existed still decode (the
     /// synthesised Decodable treats an Optional's missing key as nil; nil means off).
     public var keepEpochs: Bool?
+    /// Processes that train together (data-parallel, `--nproc-per-node` or a launcher's WORLD_SIZE),
+    /// each on its shard of every epoch with `batchSize` images per minibatch; nil means 1. A run
+    /// resumes only with the same count: the data order and the random draws depend on it.
+    public var worldSize: Int?
 
     public enum ScheduleName: String, Codable, Sendable, CaseIterable {
         /// ×0.1 at T/2 and ×0.01 at 4T/5 of the iterations (DEAT's Table 1 setting).

@@ -240,6 +240,24 @@ void dt_autograd_grad(const dt_tensor *const *outputs, size_t n_outputs, const d
                       size_t n_inputs, const dt_tensor *const *grad_outputs, bool retain_graph, bool create_graph,
                       bool allow_unused, dt_tensor **out, dt_error *err);
 
+/* ---- distributed: c10d stores and process groups (distributed.cpp) ---- */
+typedef struct dt_process_group dt_process_group;
+/* "gloo", "gloo,nccl", or "" when this build has no c10d process group. */
+const char *dt_distributed_backends(void);
+/* Joins a group of world_size processes. backend: "gloo" | "nccl". store: "tcp" (address:port, rank 0
+   serves the store, as torchrun's MASTER_ADDR/MASTER_PORT) or "file" (address is a shared file path,
+   port unused). gloo_device: "interface:NAME", "hostname:ADDR" or "" (libtorch's default). Every
+   collective waits for completion and fails after timeout_ms or as soon as a peer is gone. */
+dt_process_group *dt_process_group_new(const char *backend, const char *store, const char *address, int32_t port,
+                                       int32_t rank, int32_t world_size, const char *gloo_device,
+                                       int64_t timeout_ms, dt_error *err);
+void dt_process_group_free(dt_process_group *pg);
+/* In place: t = sum of t over all ranks (t dense and contiguous). */
+void dt_all_reduce_sum(dt_process_group *pg, dt_tensor *t, dt_error *err);
+/* In place: t = root's t on every rank. */
+void dt_broadcast(dt_process_group *pg, dt_tensor *t, int32_t root, dt_error *err);
+void dt_barrier(dt_process_group *pg, dt_error *err);
+
 #ifdef __cplusplus
 }
 #endif

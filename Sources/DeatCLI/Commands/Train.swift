@@ -12,6 +12,7 @@ extension MethodName: ExpressibleByArgument {}
 extension TrainingConfig.ScheduleName: ExpressibleByArgument {}
 extension MagnitudeSource: ExpressibleByArgument {}
 extension DatasetName: ExpressibleByArgument {}
+extension ProcessGroup.Backend: ExpressibleByArgument {}
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -94,6 +95,17 @@ struct Train: ParsableCommand {
     @Flag(help: "Also keep the model after every epoch as epoch-N.safetensors in the output directory (for `deat analyze`).")
     var keepEpochs = false
 
+    @Option(help: ArgumentHelp(
+        "Data-parallel training: start this many worker processes on this machine, each on its share of every epoch with --batch-size images per step, gradients averaged over c10d (as torchrun --nproc-per-node). Workers started by another launcher read WORLD_SIZE, RANK, MASTER_ADDR and MASTER_PORT instead (see README).",
+        valueName: "n"))
+    var nprocPerNode: Int = 1
+
+    @Option(help: "Process-group backend for data-parallel training: gloo or nccl (default: gloo on CPU, nccl on CUDA).")
+    var distBackend: ProcessGroup.Backend?
+
+    @Option(help: "Seconds a data-parallel collective may wait for the other workers before the run stops with an error.")
+    var distTimeout: Double = 1800
+
     @Option(help: .hidden)
     var stopAfterBatches: Int?
 
@@ -122,6 +134,11 @@ struct Train: ParsableCommand {
         if let validationSize, validationSize < 0 { throw ValidationError("--validation-size must not be negative") }
         if let model { _ = try ModelKind(name: model) }
         if let eps, eps.value == 0, method != .standard { throw ValidationError("--eps must be positive for adversarial training") }
+        if nprocPerNode < 1 { throw ValidationError("--nproc-per-node must be at least 1") }
+        if nprocPerNode > 1, ProcessInfo.processInfo.environment["WORLD_SIZE"] != nil {
+            throw ValidationError("--nproc-per-node starts its own workers; drop it when a launcher sets WORLD_SIZE")
+        }
+        if !(distTimeout > 0) { throw ValidationError("--dist-timeout must be a positive number of seconds") }
     }
 
     /// The run's settings: defaults for the method and dataset, overridden by the options given.
@@ -149,22 +166,47 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
-        let device = try runtime.apply()
+        let worker = try WorkerEnvironment.current()
+        let worldSize = worker?.worldSize ?? nprocPerNode
         let directory: URL
         var config: TrainingConfig
         if let resume {
             directory = URL(fileURLWithPath: resume)
             config = try RunFiles.savedConfig(in: directory)
+            let saved = config.worldSize ?? 1
+            guard saved == worldSize else {
+                throw TorchError("\(resume) was trained by \(saved) process(es) and resumes only with as many (--nproc-per-node \(saved)); the data order depends on it")
+            }
         } else {
             config = try makeConfig()
+            config.worldSize = worldSize > 1 ? worldSize : nil
             directory = URL(fileURLWithPath: out ?? "runs/\(config.method.rawValue)-\(config.dataset)-seed\(config.seed)")
-            if FileManager.default.fileExists(atPath: directory.appendingPathComponent("checkpoint.safetensors").path) {
+            // Rank 0 alone owns the directory; the others may start after it has written to it.
+            if worker?.rank ?? 0 == 0,
+               FileManager.default.fileExists(atPath: directory.appendingPathComponent("checkpoint.safetensors").path) {
                 throw TorchError("\(directory.path) already holds a run; continue it with --resume \(directory.path) or choose another --out")
             }
         }
+        if nprocPerNode > 1 {
+            try LocalLauncher(
+                processes: nprocPerNode,
+                arguments: LocalLauncher.workerArguments(
+                    Array(CommandLine.arguments.dropFirst()), processes: nprocPerNode, cores: ProcessInfo.processInfo.activeProcessorCount),
+                resumeHint: "Continue with: deat train --resume \(directory.path) --nproc-per-node \(nprocPerNode)"
+            ).run()
+            return
+        }
+        var runtime = runtime
+        if let worker, runtime.device == "cuda" { runtime.device = "cuda:\(worker.localRank)" }  // one GPU per local worker
+        let device = try runtime.apply()
         if let checkpointMinutes { config.checkpointMinutes = checkpointMinutes }
         if keepEpochs { config.keepEpochs = true }
         config.stopAfterBatches = stopAfterBatches
-        try TrainingRun(config: config, directory: directory, device: device).start()
+        let group = try worker?.join(device: device, backend: distBackend, timeout: distTimeout)
+        do {
+            try TrainingRun(config: config, directory: directory, device: device, group: group).start()
+        } catch let error where worker != nil {
+            throw TorchError("rank \(worker!.rank): \(TorchError(String(describing: error)).oneLine)")
+        }
     }
 }

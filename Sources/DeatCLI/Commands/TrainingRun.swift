@@ -11,6 +11,8 @@ struct TrainingRun {
     let config: TrainingConfig
     let directory: URL
     let device: Device
+    /// The data-parallel group this process belongs to; nil for a single-process run.
+    var group: ProcessGroup? = nil
 
     func start() throws {
         guard let name = DatasetName(rawValue: config.dataset) else { throw TorchError("unknown dataset '\(config.dataset)'") }
@@ -31,13 +33,21 @@ struct TrainingRun {
         let trainer = try Trainer(
             config: config, model: model, normalization: normalization,
             train: TensorDataset(trainSet, first: config.trainSubset, device: device),
-            validation: TensorDataset(testSet, first: config.validationSize, device: device), directory: directory)
+            validation: TensorDataset(testSet, first: config.validationSize, device: device), directory: directory,
+            group: group)
+        // In a data-parallel run rank 0 speaks for all; the others print only their errors.
+        guard trainer.isWriter else {
+            try trainer.resumeIfPossible()
+            try trainer.run()
+            return
+        }
         for leftover in trainer.files.removeLeftoverTemporaries() {
             FileHandle.standardError.write(Data("note: removed \(leftover), a temporary file left by an interrupted write\n".utf8))
         }
         let resumed = try trainer.resumeIfPossible()
         print("\(config.method.rawValue) on \(name.rawValue) with \(kind) (\(model.parameterCount) parameters), ε = \(config.epsilon), "
-            + "\(config.epochs) epochs, batch \(config.batchSize), \(Runtime.threads) thread(s), \(device) → \(directory.path)"
+            + "\(config.epochs) epochs, batch \(config.batchSize)\(group.map { " × \($0.worldSize) processes (\($0.backend.rawValue))" } ?? ""), "
+            + "\(Runtime.threads) thread(s)\(group == nil ? "" : " each"), \(device) → \(directory.path)"
             + (resumed ? " (resumed at epoch \(trainer.state.epoch + 1), batch \(trainer.state.batch))" : ""))
         if trainer.state.finished {
             print("the run is already complete; see \(trainer.files.log.path)")

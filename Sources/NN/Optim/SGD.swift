@@ -11,6 +11,11 @@ public final class SGD {
     public let dampening: Double
     public let nesterov: Bool
     private var buffers: [Tensor?]
+    /// Called with every parameter's gradient just before each step (a zero stand-in where a
+    /// parameter has none, so every process passes the same list). Data-parallel training averages
+    /// the gradients across processes here, so every method's every update (each DEAT replay, each
+    /// PGD-AT step) is synchronised without the methods knowing.
+    public var gradientReducer: (([Tensor]) throws -> Void)?
 
     public init(
         parameters: [Tensor], learningRate: Double, momentum: Double = 0, dampening: Double = 0, weightDecay: Double = 0,
@@ -37,6 +42,9 @@ public final class SGD {
     /// Parameters without a gradient are skipped, as in PyTorch.
     public func step() throws {
         try withNoGrad {
+            if let reduce = gradientReducer {
+                try reduce(parameters.map { p in try p.grad ?? p.detached().zerosLike() })
+            }
             for (i, p) in parameters.enumerated() {
                 guard var g = try p.grad else { continue }
                 if weightDecay != 0 { g = try g + p * weightDecay }
