@@ -19,6 +19,12 @@
 //                             (libtorch >= 2.10 headers need C++20, 1.13's break under it).
 //   LIBTORCH_CXX11_ABI=0|1    -D_GLIBCXX_USE_CXX11_ABI; default 1 (PyTorch wheels since 2.x and Debian).
 //   LIBTORCH_CUDA=1|0         link torch_cuda; default: whenever $LIBTORCH/lib/libtorch_cuda.so exists.
+//
+// Shipping deat to a machine without Swift (a GPU machine; README "Running on a machine without
+// Swift"): DEAT_SHIM_LIB=DIR builds deat against a prebuilt shared shim, DIR/libctorch.so (made by
+// scripts/gpu/build-shim.sh from Sources/CTorch), instead of compiling the shim in. deat then links
+// no libtorch itself and finds libctorch.so next to its executable ($ORIGIN), so the same binary
+// runs on whichever libtorch (CPU or CUDA) the libctorch.so beside it was built against.
 import Foundation
 import PackageDescription
 
@@ -55,12 +61,32 @@ if withCUDA {
 
 let swiftSettings: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 
+let prebuiltShim = env["DEAT_SHIM_LIB"].flatMap { $0.isEmpty ? nil : $0 }
+// The only code that includes libtorch headers; its public header is plain C.
+let shimTarget: Target = prebuiltShim == nil
+    ? .target(
+        name: "CTorch",
+        cxxSettings: [
+            .unsafeFlags([
+                "-std=\(cxxStd)",
+                "-D_GLIBCXX_USE_CXX11_ABI=\(cxx11ABI)",
+            ] + includeFlags + [
+                "-Wno-unused-parameter", "-Wno-deprecated-declarations",
+            ]),
+        ] + (withCUDA ? [.define("DT_WITH_CUDA")] : []),
+        linkerSettings: torchLinker)
+    : .systemLibrary(name: "CTorch", path: "Sources/CTorchPrebuilt")
+let torchLinkerSettings: [LinkerSetting] = prebuiltShim.map {
+    [.unsafeFlags(["-L\($0)", "-Xlinker", "-rpath", "-Xlinker", "$ORIGIN"])]
+} ?? []
+
 let package = Package(
     name: "deat",
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "deat", targets: ["DeatCLI"]),
         .executable(name: "deat-bench", targets: ["DeatBench"]),
+        .executable(name: "deat-fuzz", targets: ["DeatFuzz"]),
         .library(name: "Torch", targets: ["Torch"]),
         .library(name: "NN", targets: ["NN"]),
         .library(name: "Models", targets: ["Models"]),
@@ -71,20 +97,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        // The only code that includes libtorch headers; its public header is plain C.
-        .target(
-            name: "CTorch",
-            cxxSettings: [
-                .unsafeFlags([
-                    "-std=\(cxxStd)",
-                    "-D_GLIBCXX_USE_CXX11_ABI=\(cxx11ABI)",
-                ] + includeFlags + [
-                    "-Wno-unused-parameter", "-Wno-deprecated-declarations",
-                ]),
-            ] + (withCUDA ? [.define("DT_WITH_CUDA")] : []),
-            linkerSettings: torchLinker
-        ),
-        .target(name: "Torch", dependencies: ["CTorch"], swiftSettings: swiftSettings),
+        shimTarget,
+        .target(name: "Torch", dependencies: ["CTorch"], swiftSettings: swiftSettings, linkerSettings: torchLinkerSettings),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "SafeTensors", swiftSettings: swiftSettings),
         .target(name: "NN", dependencies: ["Torch", "SafeTensors"], swiftSettings: swiftSettings),
@@ -110,6 +124,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .executableTarget(name: "DeatFuzz", dependencies: ["SafeTensors", "Datasets"], swiftSettings: swiftSettings),
         .target(name: "TestSupport", dependencies: ["Torch"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(
             name: "TorchTests",

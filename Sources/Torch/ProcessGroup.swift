@@ -73,7 +73,16 @@ public final class ProcessGroup: @unchecked Sendable {
 
     /// In place: `tensor` = the sum of `tensor` over all ranks.
     public func allReduceSum(_ tensor: Tensor) throws {
-        try checkedCall { dt_all_reduce_sum(handle, tensor.handle, $0) }
+        try collective("all-reduce") { dt_all_reduce_sum(handle, tensor.handle, $0) }
+    }
+
+    /// Runs one collective; a failure names what it means for the run (c10d's own text follows).
+    private func collective(_ name: String, _ body: (UnsafeMutablePointer<dt_error>) -> Void) throws {
+        do {
+            try checkedCall(body)
+        } catch let error as TorchError {
+            throw TorchError("\(name) across \(worldSize) processes failed: another process stopped, or the network between them failed (\(error.oneLine))")
+        }
     }
 
     /// In place: each tensor = its mean over all ranks. Tensors are packed into flat buckets of at
@@ -122,12 +131,12 @@ public final class ProcessGroup: @unchecked Sendable {
     /// In place: `tensor` = rank `root`'s `tensor`, on every rank.
     public func broadcast(_ tensor: Tensor, from root: Int = 0) throws {
         guard (0..<worldSize).contains(root) else { throw TorchError("broadcast root \(root) is not a rank of \(worldSize)") }
-        try checkedCall { dt_broadcast(handle, tensor.handle, Int32(root), $0) }
+        try collective("broadcast") { dt_broadcast(handle, tensor.handle, Int32(root), $0) }
     }
 
     /// Returns when every rank has called it.
     public func barrier() throws {
-        try checkedCall { dt_barrier(handle, $0) }
+        try collective("barrier") { dt_barrier(handle, $0) }
     }
 }
 
