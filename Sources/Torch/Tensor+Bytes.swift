@@ -23,6 +23,7 @@ extension Tensor {
     public func bytes() throws -> [UInt8] {
         let n = count * dtype.byteSize
         if n == 0 { return [] }
+        HostReads.record()
         return try [UInt8](unsafeUninitializedCapacity: n) { buffer, initialized in
             try checkedCall { dt_tensor_copy_data(handle, buffer.baseAddress, n, $0) }
             initialized = n

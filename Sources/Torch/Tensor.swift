@@ -59,6 +59,7 @@ public final class Tensor {
         }
         let n = count
         if n == 0 { return [] }
+        HostReads.record()
         return try [T](unsafeUninitializedCapacity: n) { buffer, initialized in
             try checkedCall { dt_tensor_copy_data(handle, buffer.baseAddress, n * T.dtype.byteSize, $0) }
             initialized = n
@@ -82,7 +83,8 @@ public final class Tensor {
 
     /// The value of a one-element tensor.
     public func item() throws -> Double {
-        try checkedCall { dt_tensor_item(handle, $0) }
+        HostReads.record()
+        return try checkedCall { dt_tensor_item(handle, $0) }
     }
 
     // MARK: Device and dtype
