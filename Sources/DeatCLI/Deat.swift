@@ -20,9 +20,12 @@ struct Deat: ParsableCommand {
 
     static func main() {
         Runtime.keepFreedMemory()
+        // Over a file-size limit (`ulimit -f`) the kernel's default would kill deat mid-write with
+        // SIGXFSZ; ignored, the write fails with EFBIG and becomes a one-line error like a full disk.
+        signal(SIGXFSZ, SIG_IGN)
         var command: ParsableCommand
         do {
-            command = try parseAsRoot()
+            command = try parseAsRoot(attachingNegativeNumbers(Array(CommandLine.arguments.dropFirst())))
         } catch {
             exit(withError: error)  // usage errors: argument-parser's message and usage, exit 64
         }
@@ -35,6 +38,23 @@ struct Deat: ParsableCommand {
             Foundation.exit(1)
         }
     }
+}
+
+/// `--lr -1` becomes `--lr=-1`. argument-parser reads a token starting with `-` as an option, so
+/// `--eps -0.1` would fail as "Missing value for '--eps'"; attached, the value reaches the option's
+/// own check, which says what is wrong with it. No deat option is a dash followed by a digit.
+func attachingNegativeNumbers(_ arguments: [String]) -> [String] {
+    var result: [String] = []
+    for argument in arguments {
+        let isNegativeNumber = argument.count > 1 && argument.hasPrefix("-")
+            && argument.dropFirst().first.map { $0.isNumber || $0 == "." } == true
+        if isNegativeNumber, let option = result.last, option.hasPrefix("--"), !option.contains("=") {
+            result[result.count - 1] = option + "=" + argument
+        } else {
+            result.append(argument)
+        }
+    }
+    return result
 }
 
 /// Prints `error: <message>` on one line to standard error.

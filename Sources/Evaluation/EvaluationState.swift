@@ -3,6 +3,7 @@
 // current attack got, rewritten atomically after every attack batch so that a killed `deat eval`
 // continues where it stopped.
 import Foundation
+import SafeTensors
 
 /// What one finished attack did, cumulatively (§10.1: "robust accuracy after X").
 public struct AttackOutcome: Codable, Sendable, Equatable {
@@ -55,11 +56,13 @@ public struct EvaluationState: Codable, Sendable {
         }
     }
 
-    /// Writes atomically (temporary file + rename), so a kill never leaves half a file.
+    /// Writes atomically (temp file, fsync, rename: AtomicFile, as training checkpoints), so a
+    /// kill never leaves half a file, a failed write (disk full) keeps the previous state, and a
+    /// killed write's temp file is recognisably deat's own.
     public func save(_ url: URL) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        try encoder.encode(self).write(to: url, options: .atomic)
+        try AtomicFile.write(encoder.encode(self), to: url)
     }
 }
 

@@ -12,8 +12,15 @@ public enum Checkpoint {
         try save(module.stateDict(), metadata: metadata.entries, to: url)
     }
 
-    /// Writes named tensors with string metadata (`format: pt` is added).
+    /// Writes named tensors with string metadata (`format: pt` is added). Refuses NaN or infinite
+    /// floating-point values, leaving the previous file in place: a diverged step must never replace
+    /// the last good checkpoint (the loss the trainer checks is computed before the step).
     public static func save(_ tensors: [(name: String, tensor: Tensor)], metadata: [String: String], to url: URL) throws {
+        for (name, tensor) in tensors where tensor.dtype.isFloatingPoint {
+            guard try tensor.isFinite().all().item() != 0 else {
+                throw TorchError("refusing to write \(url.lastPathComponent): tensor \"\(name)\" holds NaN or infinite values (did training diverge?); the previous file is kept")
+            }
+        }
         let entries = try tensors.map { name, tensor in
             SafeTensorsEntry(name: name, dtype: try SafeTensorsDType(tensor.dtype), shape: tensor.shape, data: Data(try tensor.bytes()))
         }

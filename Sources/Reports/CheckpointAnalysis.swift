@@ -67,7 +67,8 @@ public struct CheckpointAnalysis {
         guard let name = DatasetName(rawValue: datasetName) else { throw TorchError("unknown dataset '\(datasetName)'") }
         let eps = epsilon ?? metadata.epsilon ?? (datasetName.hasPrefix("cifar") ? 8.0 / 255 : 0.1)
         let directory = URL(fileURLWithPath: dataDirectory ?? name.defaultDirectory ?? ".")
-        let points = try TensorDataset(loadImageSet(name, split: .test, directory: directory), first: n, device: device)
+        let testSet = try loadImageSet(name, split: .test, directory: directory)
+        let points = try TensorDataset(testSet, first: n, device: device)
         let probe = CurvatureProbe(epsilon: eps, pgdSteps: pgdSteps, powerIterations: powerIterations, batchSize: batchSize, seed: seed)
         var table = AnalysisTable(
             setting: "\(datasetName), first \(points.count) test points, PGD-\(pgdSteps) (CE, step 2.5ε/\(pgdSteps)) at ε = \(String(format: "%.4g", eps)), "
@@ -77,6 +78,7 @@ public struct CheckpointAnalysis {
         let (x, y) = try points.batch(0..<points.count)  // float images in [0, 1]
         for (i, item) in items.enumerated() {
             let (model, _, meta) = try loadModel(from: item.url, device: device)
+            try checkModel(model, channels: meta.normalizeMean?.count ?? 1, named: item.url.lastPathComponent, accepts: testSet, dataset: datasetName)
             let std = meta.normalizeStd ?? [1]
             let scale = try Tensor(std, shape: [1, std.count, 1, 1], on: device)
             let m = try probe.measure(model: model, images: x, labels: y, inputScale: scale)

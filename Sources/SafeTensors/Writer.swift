@@ -35,6 +35,7 @@ extension SafeTensorsFile {
         try AtomicFile.write(to: url) { handle throws in
             // Streamed: no second full-size copy of the model in memory.
             try handle.write(contentsOf: layout.header)
+            AtomicFile.partlyWritten(url)
             for entry in layout.ordered { try handle.write(contentsOf: entry.data) }
         }
     }
@@ -110,9 +111,31 @@ public enum AtomicFile {
         name.hasPrefix(".") && name.contains(".tmp-")
     }
 
+    /// Removes the temp files that killed writes of `url` left next to it; returns their names.
+    /// (A run directory is deat's alone and loses every leftover; a report may sit among other files.)
+    public static func removeLeftovers(of url: URL) -> [String] {
+        let directory = url.deletingLastPathComponent()
+        let prefix = ".\(url.lastPathComponent).tmp-"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        let leftovers = names.filter { $0.hasPrefix(prefix) }
+        for name in leftovers { try? FileManager.default.removeItem(at: directory.appendingPathComponent(name)) }
+        return leftovers
+    }
+
     /// Atomically replaces `url` with `data`.
     public static func write(_ data: Data, to url: URL) throws(SafeTensorsError) {
-        try write(to: url) { try $0.write(contentsOf: data) }
+        try write(to: url) { handle in
+            // In two halves, so that a test can kill the process with the temp file half written.
+            let half = data.startIndex + data.count / 2
+            try handle.write(contentsOf: data[..<half])
+            partlyWritten(url)
+            try handle.write(contentsOf: data[half...])
+        }
+    }
+
+    /// The fault-injection point between a partial write of `url`'s temp file and the rest.
+    static func partlyWritten(_ url: URL) {
+        FaultInjection.reached("write:" + url.lastPathComponent)
     }
 
     static func write(to url: URL, _ body: (FileHandle) throws -> Void) throws(SafeTensorsError) {
@@ -125,7 +148,8 @@ public enum AtomicFile {
         let temp = directory.appendingPathComponent(".\(source).tmp-\(UUID().uuidString)")
         // O_EXCL: never reuse or follow something already at the temp path.
         let fd = open(temp.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw ioError("creating \(temp.path)", String(cString: strerror(errno))) }
+        // Named after the destination, not the temp file: "writing /x/r.json failed: Not a directory".
+        guard fd >= 0 else { throw ioError("writing \(url.path)", String(cString: strerror(errno))) }
         let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: false)
         do {
             defer { close(fd) }  // exactly once, whether or not writing succeeded
@@ -133,13 +157,16 @@ public enum AtomicFile {
             try handle.synchronize()  // fsync: the data is on disk before the name points at it
         } catch {
             unlink(temp.path)
-            throw ioError("writing \(temp.path)", "\(error)")
+            // Disk full (ENOSPC) and `ulimit -f` (EFBIG, with SIGXFSZ ignored) end here: say so plainly.
+            throw ioError("writing \(url.path)", "\(systemMessage(error)); the previous \(source), if any, is unchanged")
         }
+        FaultInjection.reached("rename:" + source)
         guard rename(temp.path, url.path) == 0 else {
             let message = String(cString: strerror(errno))
             unlink(temp.path)
             throw ioError("renaming \(temp.path) to \(url.path)", message)
         }
+        FaultInjection.reached("renamed:" + source)
         // Persist the rename itself. Best effort: some file systems refuse fsync on directories.
         let dirFD = open(directory.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if dirFD >= 0 {
@@ -147,4 +174,15 @@ public enum AtomicFile {
             close(dirFD)
         }
     }
+}
+
+/// strerror's text ("File too large") for a failed FileHandle write, rather than NSError's
+/// multi-part description; anything else as it describes itself.
+private func systemMessage(_ error: any Error) -> String {
+    let ns = error as NSError
+    if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
+    if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+        return String(cString: strerror(Int32(underlying.code)))
+    }
+    return "\(error)"
 }

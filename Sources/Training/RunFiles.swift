@@ -26,14 +26,7 @@ public struct RunFiles: Sendable {
     /// Creates the directory if needed and checks that it is writable.
     public init(directory: URL) throws {
         self.directory = directory
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        } catch {
-            throw TorchError("cannot create the output directory \(directory.path): \(error.localizedDescription)")
-        }
-        guard FileManager.default.isWritableFile(atPath: directory.path) else {
-            throw TorchError("the output directory \(directory.path) is not writable")
-        }
+        try OutputDirectory.prepare(directory)
     }
 
     /// Temp files a killed write left behind; they never replaced a real file, so they can go.
@@ -76,6 +69,10 @@ public struct RunFiles: Sendable {
         }
         try Checkpoint.load(file, into: targets, source: checkpoint.lastPathComponent)
         try optimizer.restore(momentumBuffers: buffers)
+        // The checkpoint's records are the log: a kill between the checkpoint's rename and the
+        // log's left log.jsonl an epoch short, and a finished run would never rewrite it.
+        let text = try logText(state.records)
+        if !state.records.isEmpty, (try? Data(contentsOf: log)) != text { try AtomicFile.write(text, to: log) }
         return state
     }
 
@@ -100,6 +97,11 @@ public struct RunFiles: Sendable {
     }
 
     func writeLog(_ records: [EpochRecord]) throws {
+        try AtomicFile.write(logText(records), to: log)
+    }
+
+    /// log.jsonl's bytes: one record per line, keys sorted.
+    func logText(_ records: [EpochRecord]) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         var text = Data()
@@ -107,6 +109,6 @@ public struct RunFiles: Sendable {
             text.append(try encoder.encode(record))
             text.append(0x0A)
         }
-        try AtomicFile.write(text, to: log)
+        return text
     }
 }

@@ -27,7 +27,7 @@ public struct TrainingDiverged: Error, CustomStringConvertible {
     /// Data-parallel runs: the non-finite loss was another process's (this one's was finite).
     public var onAnotherProcess = false
     public var description: String {
-        let what = onAnotherProcess ? "another process's loss is not finite" : "loss is \(loss)"
+        let what = onAnotherProcess ? "another process's loss is not finite" : "loss is \(loss.isNaN ? "nan" : "\(loss)")"  // not "-nan(0x3ffffe0000000)"
         return "training diverged: \(what) at epoch \(epoch + 1), batch \(batch + 1); the last good checkpoint is kept (lower --lr or --alpha)"
     }
 }
@@ -118,13 +118,15 @@ public final class Trainer {
         var comparable = saved.config
         comparable.stopAfterBatches = state.config.stopAfterBatches
         comparable.keepEpochs = state.config.keepEpochs  // may be switched on when resuming
+        comparable.checkpointMinutes = state.config.checkpointMinutes  // --resume DIR --checkpoint-minutes N
         guard comparable == state.config else {
             throw TorchError("\(files.checkpoint.path) was written by a run with other settings; use another --out or resume with the same options")
         }
-        let (stop, keep) = (state.config.stopAfterBatches, state.config.keepEpochs)
+        let (stop, keep, minutes) = (state.config.stopAfterBatches, state.config.keepEpochs, state.config.checkpointMinutes)
         state = saved
         state.config.stopAfterBatches = stop
         state.config.keepEpochs = keep
+        state.config.checkpointMinutes = minutes
         method.policy = saved.policy
         return true
     }

@@ -7,6 +7,7 @@
 import ArgumentParser
 import Foundation
 import Reports
+import SafeTensors
 import Torch
 
 struct Analyze: ParsableCommand {
@@ -53,12 +54,17 @@ struct Analyze: ParsableCommand {
         guard n >= 1, pgdSteps >= 0, powerIterations >= 1, batchSize >= 1 else {
             throw ValidationError("--n, --power-iterations and --batch-size must be at least 1, --pgd-steps at least 0")
         }
+        try validateDatasetOption(dataset)
     }
 
     func run() throws {
         let device = try runtime.apply()
         let urls = checkpoints.map { URL(fileURLWithPath: $0) }
         let items = try CheckpointAnalysis.expand(urls)
+        var isDirectory: ObjCBool = false
+        let single = urls.count == 1 && FileManager.default.fileExists(atPath: urls[0].path, isDirectory: &isDirectory) && isDirectory.boolValue
+        let outURL = (out ?? (single ? urls[0].appendingPathComponent("analysis.json").path : nil)).map { URL(fileURLWithPath: $0) }
+        if let outURL { try OutputDirectory.prepare(parentOf: outURL) }  // before the analysis, not after it
         var analysis = CheckpointAnalysis(n: n)
         (analysis.pgdSteps, analysis.powerIterations, analysis.batchSize) = (pgdSteps, powerIterations, batchSize)
         (analysis.epsilon, analysis.dataset, analysis.dataDirectory) = (eps?.value, dataset, dataDir)
@@ -70,11 +76,9 @@ struct Analyze: ParsableCommand {
             flushOutput()
         }
         print(table.text())
-        var isDirectory: ObjCBool = false
-        let single = urls.count == 1 && FileManager.default.fileExists(atPath: urls[0].path, isDirectory: &isDirectory) && isDirectory.boolValue
-        if let path = out ?? (single ? urls[0].appendingPathComponent("analysis.json").path : nil) {
-            try table.json().write(to: URL(fileURLWithPath: path), options: .atomic)
-            print("analysis: \(path)")
+        if let outURL {
+            try AtomicFile.write(table.json(), to: outURL)
+            print("analysis: \(outURL.path)")
         }
     }
 }

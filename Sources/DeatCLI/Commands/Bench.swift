@@ -8,6 +8,7 @@ import Attacks
 import Datasets
 import Foundation
 import Reports
+import SafeTensors
 import Torch
 import Training
 
@@ -16,6 +17,11 @@ struct Bench: ParsableCommand {
         abstract: "Benchmarks: the paper's method comparison, and deat side by side with PyTorch.",
         subcommands: [BenchPaper.self, BenchPeer.self, BenchPeerRun.self]
     )
+
+    // Without this, `deat bench` alone would print the help and exit 0, as if it had done something.
+    func run() throws {
+        throw ValidationError("choose a benchmark: deat bench paper or deat bench peer")
+    }
 }
 
 struct BenchPaper: ParsableCommand {
@@ -83,11 +89,13 @@ struct BenchPaper: ParsableCommand {
         guard apgdSteps >= 1, squareQueries >= 1, evalBatchSize >= 1 else {
             throw ValidationError("--apgd-steps, --square-queries and --eval-batch-size must be at least 1")
         }
+        let parsed: [PaperBench.Entry]
         do {
-            _ = try entries()
+            parsed = try entries()
         } catch {
             throw ValidationError("--methods: \(error)")
         }
+        guard !parsed.isEmpty else { throw ValidationError("--methods names no method; give e.g. \(PaperBench.paperMethods)") }
     }
 
     func entries() throws -> [PaperBench.Entry] {
@@ -110,6 +118,7 @@ struct BenchPaper: ParsableCommand {
         bench.seed = runtime.seed
         bench.device = device
         let outURL = URL(fileURLWithPath: out ?? "runs/bench-paper-\(dataset.rawValue)")
+        try OutputDirectory.prepare(outURL)
         print("deat bench paper: \(dataset.rawValue), \(bench.entries.count) methods → \(outURL.path), \(Runtime.threads) thread(s), \(device)")
         flushOutput()
         var bar: ProgressBar?

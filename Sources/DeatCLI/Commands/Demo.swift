@@ -7,6 +7,7 @@ import Evaluation
 import Foundation
 import Models
 import NN
+import SafeTensors
 import Torch
 
 struct Demo: ParsableCommand {
@@ -48,6 +49,7 @@ struct Demo: ParsableCommand {
 
     func run() throws {
         let device = try runtime.apply()
+        if let save { try OutputDirectory.prepare(parentOf: URL(fileURLWithPath: save)) }  // now, not after training
         let directory = URL(fileURLWithPath: dataDir)
         let train = try TensorDataset(loadImageSet(.fashionMNIST, split: .train, directory: directory), first: trainSubset, device: device)
         let test = try TensorDataset(loadImageSet(.fashionMNIST, split: .test, directory: directory), first: testSubset, device: device)

@@ -9,6 +9,7 @@ import Evaluation
 import Foundation
 import Models
 import NN
+import SafeTensors
 import Torch
 
 struct Eval: ParsableCommand {
@@ -83,10 +84,21 @@ struct Eval: ParsableCommand {
         guard ThreatNorm(rawValue: norm) != nil || ["linf", "l2"].contains(norm.lowercased()) else {
             throw ValidationError("--norm must be Linf or L2, got \(norm)")
         }
-        guard dataset.map({ DatasetName(rawValue: $0) != nil }) ?? true else {
-            throw ValidationError("--dataset must be one of \(DatasetName.allCases.map(\.rawValue).joined(separator: ", "))")
+        try validateDatasetOption(dataset)
+        guard stepFraction > 0, stepFraction.isFinite, sweep >= 0 else { throw ValidationError("--step-fraction must be positive and --sweep ≥ 0") }
+        guard cwKappa >= 0, cwKappa.isFinite else { throw ValidationError("--cw-kappa must be a number ≥ 0, got \(cwKappa)") }
+        guard attacks.split(separator: ",").contains(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) else {
+            throw ValidationError("--attacks names no attack; give e.g. aa-standard or pgd-20,cw-20")
         }
-        guard stepFraction > 0, sweep >= 0 else { throw ValidationError("--step-fraction must be positive and --sweep ≥ 0") }
+        // Each of these files is written; none may be another, nor the model being evaluated.
+        let paths = [("the model", model), ("--report", report), ("--state", state)].compactMap { name, path in
+            path.map { (name, URL(fileURLWithPath: $0).standardizedFileURL.path) }
+        }
+        for (i, (name, path)) in paths.enumerated() {
+            if let (other, _) = paths[..<i].first(where: { $0.1 == path }) {
+                throw ValidationError("\(name) and \(other) are the same file, \(path); the evaluation would overwrite it")
+            }
+        }
     }
 
     func run() throws {
@@ -102,12 +114,21 @@ struct Eval: ParsableCommand {
         let name = DatasetName(rawValue: dataset)!
         let eps = self.eps ?? metadata.epsilon.map(Epsilon.init) ?? Epsilon(dataset.hasPrefix("cifar") ? 8.0 / 255 : 0.1)
         let attackList = try AttackSuite.parse(attacks, epsilon: eps.value, norm: threat, options: options)
-        let directory = URL(fileURLWithPath: dataDir ?? name.defaultDirectory ?? ".")
-        let (images, labels) = try testPoints(loadImageSet(name, split: .test, directory: directory), first: n, device: device)
-
         let reportURL = URL(fileURLWithPath: report ?? modelURL.deletingPathExtension().path + ".eval.json")
         let stateURL = URL(fileURLWithPath: state ?? reportURL.path + ".state")
+        // Before any work: an unwritable place for the results fails now, not after the attacks.
+        for file in [reportURL, stateURL] {
+            try OutputDirectory.prepare(parentOf: file)
+            for leftover in AtomicFile.removeLeftovers(of: file) {
+                FileHandle.standardError.write(Data("note: removed \(leftover), a temporary file left by an interrupted write\n".utf8))
+            }
+        }
         if fresh { try? FileManager.default.removeItem(at: stateURL) }
+
+        let directory = URL(fileURLWithPath: dataDir ?? name.defaultDirectory ?? ".")
+        let testSet = try loadImageSet(name, split: .test, directory: directory)
+        try checkModel(network, channels: metadata.normalizeMean?.count ?? 1, named: modelURL.lastPathComponent, accepts: testSet, dataset: dataset)
+        let (images, labels) = try testPoints(testSet, first: n, device: device)
 
         var flags: [SanityFlag] = []
         let probe = try images.narrowed(dim: 0, start: 0, length: min(images.shape[0], batchSize))
@@ -156,7 +177,7 @@ struct Eval: ParsableCommand {
             threads: runtime.threads, batchSize: batchSize, flags: flags, totalSeconds: Date().timeIntervalSince(started),
             deatVersion: Runtime.deatVersion)
         summary.epsilonSweep = sweepPoints
-        try summary.json().write(to: reportURL, options: .atomic)
+        try AtomicFile.write(summary.json(), to: reportURL)
         print(summary.table())
         print("report: \(reportURL.path)")
     }

@@ -25,10 +25,15 @@ struct Info: ParsableCommand {
         let metadata = CheckpointMetadata(file.metadata)
         let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
         print("\(url.lastPathComponent): \(file.entries.count) tensors, \(String(format: "%.1f", Double(size) / 1_048_576)) MiB")
+        // A resumable checkpoint (deat train's checkpoint.safetensors) also holds SGD momentum buffers
+        // and the training state as a long JSON value: summarised, and not loaded as a bare model.
+        let trainingState = "deat_train_state"
         for (key, value) in file.metadata.sorted(by: { $0.key < $1.key }) {
-            print("  \(key): \(value)")
+            print("  \(key): \(key == trainingState ? "(\(value.utf8.count) bytes of JSON)" : value)")
         }
-        if let name = metadata.model {
+        if file.metadata[trainingState] != nil {
+            print("resumable training checkpoint\(metadata.model.map { " of \($0)" } ?? ""): continue it with deat train --resume \(url.deletingLastPathComponent().path)")
+        } else if let name = metadata.model {
             let kind = try ModelKind(name: name)
             let (model, _, _) = try loadModel(from: url)
             print("model: \(kind), \(model.parameterCount) parameters, loads with every key and shape matching")

@@ -6,6 +6,7 @@
 import ArgumentParser
 import Foundation
 import Reports
+import SafeTensors
 
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -35,6 +36,7 @@ struct ReportCommand: ParsableCommand {
             throw ReportsError("nothing to plot in \(directories.joined(separator: ", ")): no log.jsonl, bench.json, analysis.json or eval report with an epsilon_sweep")
         }
         let outURL = URL(fileURLWithPath: out ?? urls[0].appendingPathComponent("report").path)
+        try OutputDirectory.prepare(outURL)
         let page = try report.write(to: outURL)
         print("\(report.runs.count) run(s), \(figures.count) figure(s): \(figures.map(\.file).joined(separator: ", "))")
         print("report: \(page.path)")

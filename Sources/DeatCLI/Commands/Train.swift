@@ -120,6 +120,8 @@ struct Train: ParsableCommand {
                 ("--eps", eps != nil), ("--alpha", alpha != nil), ("--gamma", gamma != nil), ("--iterations", iterations != nil),
                 ("--beta", beta != nil), ("--lr", lr != nil), ("--lr-schedule", lrSchedule != nil), ("--batch-size", batchSize != nil),
                 ("--train-subset", trainSubset != nil), ("--out", out != nil), ("--augment", augment != nil),
+                ("--momentum", momentum != nil), ("--weight-decay", weightDecay != nil), ("--validation-size", validationSize != nil),
+                ("--magnitude-source", magnitudeSource != nil), ("--data-dir", dataDir != nil),
             ]
             if let (flag, _) = given.first(where: \.1) {
                 throw ValidationError("--resume continues a run with its saved settings; drop \(flag)")
@@ -130,6 +132,9 @@ struct Train: ParsableCommand {
         if let iterations, iterations < 1 { throw ValidationError("--iterations must be at least 1") }
         if let gamma, !(gamma > 0) { throw ValidationError("--gamma must be positive") }
         if let lr, !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be a positive number") }
+        for (flag, value) in [("--beta", beta), ("--momentum", momentum), ("--weight-decay", weightDecay), ("--checkpoint-minutes", checkpointMinutes)] {
+            if let value, !(value >= 0 && value.isFinite) { throw ValidationError("\(flag) must be a number ≥ 0, got \(value)") }
+        }
         if let trainSubset, trainSubset < 1 { throw ValidationError("--train-subset must be at least 1") }
         if let validationSize, validationSize < 0 { throw ValidationError("--validation-size must not be negative") }
         if let model { _ = try ModelKind(name: model) }
