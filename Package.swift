@@ -105,7 +105,7 @@ let package = Package(
         .target(name: "Models", dependencies: ["NN"], swiftSettings: swiftSettings),
         .target(name: "Datasets", dependencies: ["Torch", "CZlib"], swiftSettings: swiftSettings),
         .target(name: "Attacks", dependencies: ["Torch", "NN"], swiftSettings: swiftSettings),
-        .target(name: "Evaluation", dependencies: ["Torch", "NN", "Datasets", "Attacks"], swiftSettings: swiftSettings),
+        .target(name: "Evaluation", dependencies: ["Torch", "NN", "SafeTensors", "Datasets", "Attacks"], swiftSettings: swiftSettings),
         .target(name: "Training", dependencies: ["Torch", "NN", "SafeTensors", "Models", "Datasets", "Attacks", "Evaluation"], swiftSettings: swiftSettings),
         .target(name: "Reports", dependencies: ["Torch", "NN", "Models", "Datasets", "Attacks", "Evaluation", "Training"], swiftSettings: swiftSettings),
         .executableTarget(
@@ -132,7 +132,7 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"], swiftSettings: swiftSettings),
+        .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "NNTests", dependencies: ["NN", "Models", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "AttacksTests", dependencies: ["Attacks", "Models", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),

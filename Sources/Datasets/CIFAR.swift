@@ -128,7 +128,8 @@ public enum CIFARPickle {
             throw bad("array shape \(shape) is not (N, 3072)")
         }
         guard dtypeName(state[1]) == "u1" else {
-            throw bad("array dtype \(dtypeName(state[1]) ?? state[1].kindName) is not uint8 ('u1')")
+            // Quoted: the dtype string comes from the file and may hold a newline.
+            throw bad("array dtype \(dtypeName(state[1]).map(quotedName) ?? state[1].kindName) is not uint8 ('u1')")
         }
         guard state[2].integer == 0 else { throw bad("Fortran-ordered arrays are not supported") }
         guard case .bytes(let raw) = state[3] else { throw bad("array data is \(state[3].kindName), expected bytes") }

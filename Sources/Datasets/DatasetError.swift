@@ -63,3 +63,18 @@ public struct DatasetError: Error, CustomStringConvertible, Sendable, Equatable 
         DatasetError(kind, file: file, problem, hint: hint ?? newHint)
     }
 }
+
+/// `text` in double quotes with control characters and line separators escaped as `\u{…}`: a name
+/// read from the file (a pickle global, a dtype string, a tar member) may hold a newline, and a message
+/// must stay on one line. (`debugDescription` would let U+0085, U+2028 and U+2029 through.)
+func quotedName(_ text: String) -> String {
+    var out = "\""
+    for scalar in text.unicodeScalars {
+        switch scalar.value {
+        case 0x22, 0x5C: out += "\\" + String(scalar)
+        case 0..<0x20, 0x7F...0x9F, 0x2028, 0x2029: out += "\\u{" + String(scalar.value, radix: 16) + "}"
+        default: out.unicodeScalars.append(scalar)
+        }
+    }
+    return out + "\""
+}

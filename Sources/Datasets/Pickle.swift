@@ -41,7 +41,7 @@ struct Unpickler {
     let file: String
     var position = 0
     var opcodeOffset = 0
-    var stack: [Slot] = []
+    var stack = PickleStack()
     var marks: [Int] = []
     var memo: [Int: Slot] = [:]
     var memoizedIDs: Set<Int> = []
@@ -223,14 +223,15 @@ struct Unpickler {
         if let id = slot.id {
             // The object as it is now: still on the stack, or its finished copy. (A self-containing
             // structure therefore unpickles as a snapshot of itself, not as a cycle.)
-            slot = stack.last(where: { $0.id == id }) ?? finished[id] ?? slot
+            slot = stack.top(of: id) ?? finished[id] ?? slot
         }
         stack.append(slot)
     }
 
     mutating func pushGlobal(module: String, name: String) throws {
         guard Pickle.allowedGlobals.contains("\(module).\(name)") else {
-            throw fail(.unsupported, "pickle global \(module).\(name) is not allowed (only numpy arrays and bytes)")
+            // Quoted: the name comes from the file and may hold a newline (found by fuzzing).
+            throw fail(.unsupported, "pickle global \(quotedName("\(module).\(name)")) is not allowed (only numpy arrays and bytes)")
         }
         push(.global(module: module, name: name))
     }

@@ -49,7 +49,8 @@ public enum Tar {
             return content == nil   // nil: ask the walker to read this member's data
         } stopWhen: { found.count == wanted.count }
         for name in names where found[name] == nil {
-            let sample = seen.prefix(8).joined(separator: ", ") + (seen.count > 8 ? ", …" : "")
+            // Quoted: member names come from the archive and may hold newlines.
+            let sample = seen.prefix(8).map(quotedName).joined(separator: ", ") + (seen.count > 8 ? ", …" : "")
             throw DatasetError(.memberMissing, file: "\(file):\(name)",
                                "member not found in the archive (\(seen.count) files: \(sample))")
         }
@@ -152,7 +153,8 @@ public enum Tar {
                 throw DatasetError(.corrupt, file: file,
                                    "not a tar archive or corrupt: header checksum mismatch at offset \(offset)")
             }
-            guard let size = Header.size(block[124..<136]) else {
+            // Capped so that rounding up to whole blocks cannot overflow (found by fuzzing: 2^63 - 257).
+            guard let size = Header.size(block[124..<136]), size <= 1 << 62 else {
                 throw DatasetError(.corrupt, file: file, "bad size field in tar header at offset \(offset)")
             }
             var name = cString(block[0..<100])

@@ -160,4 +160,14 @@ extension SafeTensorsError.Problem: CustomStringConvertible {
 }
 
 /// A key in double quotes with control characters escaped, so a description always stays on one line.
-func quoted(_ s: String) -> String { s.debugDescription }
+func quoted(_ s: String) -> String {
+    var out = ""
+    for scalar in s.debugDescription.unicodeScalars {
+        // debugDescription leaves C1 controls and U+2028/U+2029 raw, and those end lines too (found by fuzzing).
+        switch scalar.value {
+        case 0x80...0x9F, 0x2028, 0x2029: out += "\\u{" + String(scalar.value, radix: 16) + "}"
+        default: out.unicodeScalars.append(scalar)
+        }
+    }
+    return out
+}

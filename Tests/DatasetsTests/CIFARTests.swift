@@ -101,7 +101,7 @@ struct CIFARTests {
         expectDatasetError(.badStructure, mentioning: "no 'fine_labels' key") {
             _ = try CIFARPickle.parse(py2CIFARPickle(shape: [1, 3072], raw: raw, labels: [1]), variant: .cifar100)
         }
-        expectDatasetError(.badStructure, mentioning: "dtype f8") {
+        expectDatasetError(.badStructure, mentioning: #"dtype "f8""#) {
             _ = try CIFARPickle.parse(py2CIFARPickle(shape: [1, 3072], raw: raw, labels: [1], dtype: "f8"), variant: .cifar10)
         }
         // A list where the dict should be: [] STOP.
