@@ -42,8 +42,10 @@ else
     libdir=$root/lib
     header=$root/include/torch/csrc/api/include/torch/version.h
 fi
-major=$(sed -nE 's/^#define TORCH_VERSION_MAJOR ([0-9]+).*/\1/p' "$header")
-minor=$(sed -nE 's/^#define TORCH_VERSION_MINOR ([0-9]+).*/\1/p' "$header")
+# Newer libtorch keeps the numbers in torch/headeronly/version.h, which version.h includes.
+[ -f "$(dirname "$header")/../../../../headeronly/version.h" ] && header="$header $(dirname "$header")/../../../../headeronly/version.h"
+major=$(cat $header | sed -nE 's/^#define TORCH_VERSION_MAJOR ([0-9]+).*/\1/p' | head -1)
+minor=$(cat $header | sed -nE 's/^#define TORCH_VERSION_MINOR ([0-9]+).*/\1/p' | head -1)
 version=$major.$minor
 [ -e "$libdir/libtorch_cpu.so" ] || { echo "error: no libtorch_cpu.so in $libdir (pass --libtorch ROOT)" >&2; exit 1; }
 std=c++17
