@@ -48,6 +48,16 @@ public final class Trainer {
     public var isWriter: Bool { parallel?.isWriter ?? true }
     /// Whether the processes of a data-parallel run have taken rank 0's state yet.
     private var synchronized = false
+    /// The dtype the training steps autocast to, nil for float32.
+    private let autocastType: DType?
+
+    static func autocastType(_ name: String) throws -> DType {
+        switch name {
+        case "bf16": .bfloat16
+        case "fp16": .float16
+        default: throw TorchError("unknown autocast precision '\(name)' (expected bf16 or fp16)")
+        }
+    }
 
     /// A fresh run (or one to resume with `resumeIfPossible()`), writing into `directory`. With a
     /// `group` of W processes (`config.worldSize` must be W), this process trains on its shard of
@@ -74,6 +84,9 @@ public final class Trainer {
             augmentation: config.augment ? .cifar : .none, seed: config.seed,
             shard: try group.map { try DataLoader.Shard(rank: $0.rank, count: $0.worldSize) } ?? .whole)
         parallel?.attach(to: optimizer)
+        if config.channelsLast == true { try model.convert(to: .channelsLast) }
+        autocastType = try config.autocast.map(Self.autocastType)
+        if autocastType == .float16, device == .cpu { throw TorchError("fp16 autocast needs CUDA; on the CPU use bf16") }
         inputScale = try Tensor(normalization.std, shape: [1, normalization.std.count, 1, 1], on: device)
         schedule = Self.schedule(config, iterationsPerEpoch: loader.batchesPerEpoch)
         files = try RunFiles(directory: directory)
@@ -154,7 +167,10 @@ public final class Trainer {
                     model: model, optimizer: optimizer, inputScale: inputScale, epsilon: state.config.epsilon, epoch: epoch,
                     generator: try Generator(
                         seed: Self.batchSeed(state.config.seed, epoch: epoch, batch: index, rank: parallel?.rank ?? 0), device: x.device))
-                let result = try method.step(images: x, labels: y, context: context)
+                let input = state.config.channelsLast == true ? try x.to(memoryFormat: .channelsLast) : x
+                let result = try autocastType.map { type in
+                    try Autocast.run(on: x.device, dtype: type) { try method.step(images: input, labels: y, context: context) }
+                } ?? method.step(images: input, labels: y, context: context)
                 var diverged = !result.loss.isFinite
                 var checkpoint = Date().timeIntervalSince(lastCheckpoint) > state.config.checkpointMinutes * 60 && index + 1 < batches.batchCount
                 if let parallel {

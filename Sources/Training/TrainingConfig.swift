@@ -45,6 +45,11 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     /// each on its shard of every epoch with `batchSize` images per minibatch; nil means 1. A run
     /// resumes only with the same count: the data order and the random draws depend on it.
     public var worldSize: Int?
+    /// Channels-last layout for the model and every batch (faster convolutions on GPUs); nil: off.
+    public var channelsLast: Bool?
+    /// Mixed precision for the training steps: "bf16" or "fp16" (CUDA); nil: float32. Validation and
+    /// evaluation always run in float32.
+    public var autocast: String?
 
     public enum ScheduleName: String, Codable, Sendable, CaseIterable {
         /// ×0.1 at T/2 and ×0.01 at 4T/5 of the iterations (DEAT's Table 1 setting).

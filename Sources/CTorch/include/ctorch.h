@@ -240,6 +240,17 @@ void dt_autograd_grad(const dt_tensor *const *outputs, size_t n_outputs, const d
                       size_t n_inputs, const dt_tensor *const *grad_outputs, bool retain_graph, bool create_graph,
                       bool allow_unused, dt_tensor **out, dt_error *err);
 
+/* ---- memory layout and mixed precision (precision.cpp) ---- */
+/* format: 0 contiguous (NCHW), 1 channels-last (NHWC strides); a no-op alias when already so. */
+dt_tensor *dt_to_memory_format(const dt_tensor *t, int32_t format, dt_error *err);
+bool dt_is_channels_last(const dt_tensor *t);
+/* PyTorch's `t.data = src`: t keeps its identity (and requires_grad) with src's storage, layout, device. */
+void dt_set_data(dt_tensor *t, const dt_tensor *src, dt_error *err);
+/* Autocast for device type 0 (CPU) or 1 (CUDA): ops on its list run in `dtype` (DT_BF16 or DT_F16)
+   while enabled. Thread-local, like torch.autocast. */
+void dt_autocast_set(int32_t device_type, bool enabled, int32_t dtype, dt_error *err);
+bool dt_autocast_enabled(int32_t device_type);
+
 /* ---- distributed: c10d stores and process groups (distributed.cpp) ---- */
 typedef struct dt_process_group dt_process_group;
 /* "gloo", "gloo,nccl", or "" when this build has no c10d process group. */

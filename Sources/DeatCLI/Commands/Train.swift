@@ -95,6 +95,14 @@ struct Train: ParsableCommand {
     @Flag(help: "Also keep the model after every epoch as epoch-N.safetensors in the output directory (for `deat analyze`).")
     var keepEpochs = false
 
+    @Flag(help: "Channels-last (NHWC) layout for the model and every batch: faster convolutions on GPUs.")
+    var channelsLast = false
+
+    @Option(help: "Mixed precision for the training steps: bf16, or fp16 on CUDA (default: off, float32). Validation stays float32.")
+    var autocast: Precision?
+
+    enum Precision: String, ExpressibleByArgument { case bf16, fp16 }
+
     @Option(help: ArgumentHelp(
         "Data-parallel training: start this many worker processes on this machine, each on its share of every epoch with --batch-size images per step, gradients averaged over c10d (as torchrun --nproc-per-node). Workers started by another launcher read WORLD_SIZE, RANK, MASTER_ADDR and MASTER_PORT instead (see README).",
         valueName: "n"))
@@ -122,6 +130,7 @@ struct Train: ParsableCommand {
                 ("--train-subset", trainSubset != nil), ("--out", out != nil), ("--augment", augment != nil),
                 ("--momentum", momentum != nil), ("--weight-decay", weightDecay != nil), ("--validation-size", validationSize != nil),
                 ("--magnitude-source", magnitudeSource != nil), ("--data-dir", dataDir != nil),
+                ("--channels-last", channelsLast), ("--autocast", autocast != nil),
             ]
             if let (flag, _) = given.first(where: \.1) {
                 throw ValidationError("--resume continues a run with its saved settings; drop \(flag)")
@@ -142,6 +151,9 @@ struct Train: ParsableCommand {
         if nprocPerNode < 1 { throw ValidationError("--nproc-per-node must be at least 1") }
         if nprocPerNode > 1, ProcessInfo.processInfo.environment["WORLD_SIZE"] != nil {
             throw ValidationError("--nproc-per-node starts its own workers; drop it when a launcher sets WORLD_SIZE")
+        }
+        if autocast == .fp16, !runtime.device.hasPrefix("cuda") {
+            throw ValidationError("--autocast fp16 needs --device cuda; on the CPU use bf16")
         }
         if !(distTimeout > 0) { throw ValidationError("--dist-timeout must be a positive number of seconds") }
     }
@@ -166,6 +178,8 @@ struct Train: ParsableCommand {
         if let validationSize { c.validationSize = validationSize }
         if let augment { c.augment = augment == .on }
         if let checkpointMinutes { c.checkpointMinutes = checkpointMinutes }
+        if channelsLast { c.channelsLast = true }
+        c.autocast = autocast?.rawValue
         c.seed = runtime.seed
         return c
     }
