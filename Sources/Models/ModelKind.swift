@@ -32,6 +32,12 @@ public enum ModelKind: Equatable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The image side the model needs, or nil for any: SmallCNN ends in global average pooling, while
+    /// the CIFAR models' fixed 4×4 (PreActResNet-18) and 8×8 (WideResNet) poolings need 32×32 inputs.
+    public var requiredImageSide: Int? {
+        self == .smallCNN ? nil : 32
+    }
+
     /// The key of the final linear layer's weight, whose first dimension is the class count.
     var classifierKey: String {
         switch self {

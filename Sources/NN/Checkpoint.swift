@@ -41,6 +41,12 @@ public enum Checkpoint {
         return CheckpointMetadata(file.metadata)
     }
 
+    /// One entry of a safetensors file as a CPU tensor of the same dtype and shape.
+    public static func tensor(_ entry: SafeTensorsEntry, source: String) throws -> Tensor {
+        let type = try DType(entry.dtype, tensor: entry.name, source: source)
+        return try entry.data.withUnsafeBytes { try Tensor(bytes: $0, shape: entry.shape, dtype: type) }
+    }
+
     /// Copies `file`'s tensors into `targets`, strictly (names, shapes, then dtypes checked first).
     public static func load(_ file: SafeTensorsFile, into targets: [(name: String, tensor: Tensor)], source: String) throws {
         try checkNames(expected: targets.map { ($0.name, $0.tensor.shape) }, in: file, source: source)
@@ -50,7 +56,7 @@ public enum Checkpoint {
             guard type == target.dtype || (type.isFloatingPoint && target.dtype.isFloatingPoint) else {
                 throw TorchError("\(source): tensor \"\(name)\" is \(entry.dtype) but the model holds \(target.dtype)")
             }
-            return try entry.data.withUnsafeBytes { try Tensor(bytes: $0, shape: entry.shape, dtype: type) }
+            return try tensor(entry, source: source)
         }
         // Only after every tensor was read and checked: a failed load leaves the module untouched.
         try withNoGrad {

@@ -54,8 +54,10 @@ public final class Trainer {
     static func autocastType(_ name: String) throws -> DType {
         switch name {
         case "bf16": .bfloat16
-        case "fp16": .float16
-        default: throw TorchError("unknown autocast precision '\(name)' (expected bf16 or fp16)")
+        // float16's range needs the loss scaled (PyTorch's GradScaler) or small gradients vanish; bfloat16
+        // has float32's range, so deat trains with it alone rather than with an unscaled float16.
+        case "fp16": throw TorchError("fp16 autocast needs loss scaling, which deat's training does not do; use bf16")
+        default: throw TorchError("unknown autocast precision '\(name)' (expected bf16)")
         }
     }
 
@@ -86,7 +88,6 @@ public final class Trainer {
         parallel?.attach(to: optimizer)
         if config.channelsLast == true { try model.convert(to: .channelsLast) }
         autocastType = try config.autocast.map(Self.autocastType)
-        if autocastType == .float16, device == .cpu { throw TorchError("fp16 autocast needs CUDA; on the CPU use bf16") }
         inputScale = try Tensor(normalization.std, shape: [1, normalization.std.count, 1, 1], on: device)
         schedule = Self.schedule(config, iterationsPerEpoch: loader.batchesPerEpoch)
         files = try RunFiles(directory: directory)

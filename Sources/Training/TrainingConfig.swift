@@ -47,7 +47,7 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     public var worldSize: Int?
     /// Channels-last layout for the model and every batch (faster convolutions on GPUs); nil: off.
     public var channelsLast: Bool?
-    /// Mixed precision for the training steps: "bf16" or "fp16" (CUDA); nil: float32. Validation and
+    /// Mixed precision for the training steps: "bf16"; nil: float32. Validation and
     /// evaluation always run in float32.
     public var autocast: String?
 

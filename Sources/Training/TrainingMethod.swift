@@ -17,6 +17,15 @@ public struct StepContext {
     /// Randomness for this minibatch only (δ initialisation), derived from (seed, epoch, batch), so a
     /// resumed run draws the same numbers without saving generator state.
     public let generator: Generator
+
+    public init(model: any Layer, optimizer: SGD, inputScale: Tensor, epsilon: Double, epoch: Int, generator: Generator) {
+        self.model = model
+        self.optimizer = optimizer
+        self.inputScale = inputScale
+        self.epsilon = epsilon
+        self.epoch = epoch
+        self.generator = generator
+    }
 }
 
 /// What one minibatch did.

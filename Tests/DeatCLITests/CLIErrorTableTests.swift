@@ -45,6 +45,8 @@ struct CLIErrorTableTests {
         .init(["train", "--checkpoint-minutes", "-5"], .usage, "--checkpoint-minutes must be a number ≥ 0"),
         .init(["train", "--resume", "$D/run", "--epochs", "2"], .usage, "--resume continues a run with its saved settings; drop --epochs"),
         .init(["train", "--resume", "$D/run", "--momentum", "0.5"], .usage, "drop --momentum"),
+        .init(["train", "--resume", "$D/run", "--channels-last"], .usage, "drop --channels-last"),
+        .init(["train", "--autocast", "fp16"], .usage, "The value 'fp16' is invalid for '--autocast <autocast>'"),
         .init(["train", "--resume", "$D/nothing"], .runtime, "nothing to resume"),
         .init(["train", "--resume", "$D/corrupt-run"], .runtime, "checkpoint.safetensors: header length"),
         .init(["train", "--resume", "$D/afile"], .runtime, "cannot write into $D/afile: it is a file, not a directory"),
@@ -87,6 +89,22 @@ struct CLIErrorTableTests {
               "no such file"),
         .init(["eval", "$M", "--dataset", "mnist", "--data-dir", "$D/mnist", "--report", "$D/afile/e.json"], .runtime,
               "cannot write into $D/afile: it is a file, not a directory"),
+        // predict
+        .init(["predict"], .usage, "Missing expected argument '<model>'"),
+        .init(["predict", "$M", "--output", "$D/l.safetensors"], .usage, "Missing expected argument '--input <input>'"),
+        .init(["predict", "$M", "--input", "$D/rgb.safetensors", "--output", "$D/l.safetensors", "--batch-size", "0"], .usage,
+              "--batch-size must be at least 1"),
+        .init(["predict", "$M", "--input", "$D/missing.safetensors", "--output", "$D/l.safetensors"], .runtime, "no such file"),
+        .init(["predict", "$D/garbage.safetensors", "--input", "$D/rgb.safetensors", "--output", "$D/l.safetensors"], .runtime,
+              "not a safetensors file or corrupt"),
+        .init(["predict", "$M", "--input", "$M", "--output", "$D/l.safetensors"], .runtime, "no tensor \"x\""),
+        .init(["predict", "$M", "--input", "$C", "--tensor", "conv1.weight", "--output", "$D/l.safetensors"], .runtime,
+              "has values outside [0, 1]"),
+        .init(["predict", "$M", "--input", "$D/rgb.safetensors", "--output", "$D/l.safetensors"], .runtime,
+              "images of shape [2, 3, 4, 4] do not fit"),
+        .init(["predict", "$C", "--input", "$D/rgb.safetensors", "--output", "$D/l.safetensors"], .runtime, "which takes 32×32 images"),
+        .init(["predict", "$M", "--input", "$D/gray.safetensors", "--output", "$D/afile/l.safetensors"], .runtime,
+              "cannot write into $D/afile: it is a file, not a directory"),
         // info
         .init(["info"], .usage, "Missing expected argument '<checkpoint>'"),
         .init(["info", "$M", "--bogus"], .usage, "Unknown option '--bogus'"),
@@ -113,7 +131,7 @@ struct CLIErrorTableTests {
         .init(["report", "$D/cifar10"], .runtime, "nothing to plot"),
         .init(["report", "$D/run", "--out", "$D/afile"], .runtime, "cannot write into $D/afile: it is a file, not a directory"),
         // bench
-        .init(["bench"], .usage, "choose a benchmark: deat bench paper or deat bench peer"),
+        .init(["bench"], .usage, "choose a benchmark: deat bench paper, deat bench peer or deat bench throughput"),
         .init(["bench", "paper", "--bogus"], .usage, "Unknown option '--bogus'"),
         .init(["bench", "paper", "--methods", ""], .usage, "--methods names no method"),
         .init(["bench", "paper", "--methods", "bogus"], .usage, "unknown bench method 'bogus'"),
@@ -123,6 +141,11 @@ struct CLIErrorTableTests {
         .init(["bench", "paper", "--dataset", "imagenet"], .usage, "The value 'imagenet' is invalid for '--dataset <dataset>'"),
         .init(["bench", "paper", "--out", "$D/afile"], .runtime, "cannot write into $D/afile: it is a file, not a directory"),
         .init(["bench", "paper", "--dataset", "mnist", "--data-dir", "$D/nodata", "--out", "$D/bench"], .runtime, "no such file"),
+        .init(["bench", "throughput", "--work", "bogus"], .usage, "--work: unknown 'bogus'"),
+        .init(["bench", "throughput", "--model", "bogus"], .usage, "--model:"),
+        .init(["bench", "throughput", "--iters", "0"], .usage, "must be at least 1"),
+        .init(["bench", "throughput", "--autocast", "fp16"], .usage, "The value 'fp16' is invalid for '--autocast <autocast>'"),
+        .init(["bench", "throughput", "--python", "$D/missing"], .runtime, "$D/missing not found"),
         .init(["bench", "peer", "--bogus"], .usage, "Unknown option '--bogus'"),
         .init(["bench", "peer", "--methods", "pgd"], .usage, "--methods: 'pgd' is not mplus-deat or free-N"),
         .init(["bench", "peer", "--rounds", "0"], .usage, "must be at least 1"),
@@ -193,7 +216,7 @@ struct CLIErrorTableTests {
 
     /// One libtorch thread for the commands that take --threads, so that rows reaching libtorch stay cheap.
     static func threads(_ arguments: [String]) -> [String] {
-        let takesThreads = ["train", "eval", "analyze", "demo", "doctor"].contains(arguments.first ?? "")
+        let takesThreads = ["train", "eval", "predict", "analyze", "demo", "doctor"].contains(arguments.first ?? "")
             || arguments.starts(with: ["bench", "paper"])
         return takesThreads && !arguments.contains("--threads") ? ["--threads", "1"] : []
     }
@@ -240,6 +263,8 @@ struct CLIErrorTableTests {
             try #require(trained.status == 0, "\(trained.stderr)")
             try FileManager.default.copyItem(at: dir.appendingPathComponent("\(run)/model.safetensors"), to: dir.appendingPathComponent("\(name).safetensors"))
         }
+        try PredictCLITests.writeImages(bytes(96), shape: [2, 3, 4, 4], asFloat: true, to: dir.appendingPathComponent("rgb.safetensors"))
+        try PredictCLITests.writeImages(bytes(32), shape: [2, 1, 4, 4], asFloat: true, to: dir.appendingPathComponent("gray.safetensors"))
         let model = try Data(contentsOf: dir.appendingPathComponent("m.safetensors"))
         try model.prefix(model.count / 2).write(to: dir.appendingPathComponent("truncated.safetensors"))
     }

@@ -1,6 +1,6 @@
 // Training with channels-last and bfloat16 autocast (issue 8), on the CPU: channels-last makes the
 // same updates as the default layout; bf16 autocast trains with float32 parameters, close to the
-// float32 run; fp16 is refused off CUDA.
+// float32 run; fp16, which would need loss scaling, is refused.
 import Datasets
 import Foundation
 import Models
@@ -54,7 +54,7 @@ struct PrecisionTrainingTests {
         }
     }
 
-    @Test("fp16 autocast is refused on the CPU")
+    @Test("fp16 autocast is refused: training has no loss scaling")
     func fp16OnCPU() throws {
         try withTemporaryDirectory { dir in
             #expect(throws: TorchError.self) { _ = try train(autocast: "fp16", in: dir) }

@@ -62,10 +62,23 @@ if [ -e "$libdir/libtorch_cuda.so" ]; then
     [ -n "$nccl" ] && includes+=(-isystem "$nccl") && defines+=(-DUSE_C10D_NCCL)
 fi
 echo "libtorch $version from $libdir, -std=$std, ABI $abi, ${defines[*]:-CPU only}" >&2
+# One g++ per source file, as many at once as there are cores: each one parses libtorch's headers,
+# which takes most of the time.
+objects=$(mktemp -d)
+trap 'rm -rf "$objects"' EXIT
+for src in Sources/CTorch/*.cpp; do
+    while [ "$(jobs -rp | wc -l)" -ge "$(nproc)" ]; do wait -n || true; done
+    g++ -c -O2 -fPIC -std="$std" -D_GLIBCXX_USE_CXX11_ABI="$abi" "${defines[@]}" "${includes[@]}" \
+        -Wno-unused-parameter -Wno-deprecated-declarations -ISources/CTorch/include \
+        "$src" -o "$objects/$(basename "$src" .cpp).o" &
+done
+wait
+# g++ leaves no object behind when it fails, so a missing one is a failed file.
+for src in Sources/CTorch/*.cpp; do
+    [ -f "$objects/$(basename "$src" .cpp).o" ] || { echo "error: $src did not compile (messages above)" >&2; exit 1; }
+done
 # --no-as-needed: torch_cuda's static initialisers register the CUDA hooks although no symbol of it
 # is referenced. The RPATH (not RUNPATH) lets libtorch's own dependencies resolve from the same place.
-g++ -O2 -fPIC -shared -std="$std" -D_GLIBCXX_USE_CXX11_ABI="$abi" "${defines[@]}" "${includes[@]}" \
-    -Wno-unused-parameter -Wno-deprecated-declarations -ISources/CTorch/include \
-    Sources/CTorch/*.cpp -o "$out/libctorch.so" \
+g++ -shared "$objects"/*.o -o "$out/libctorch.so" \
     -L"$libdir" -Wl,--disable-new-dtags,-rpath,"$libdir" -Wl,--no-as-needed "${libs[@]}" -Wl,--as-needed
 echo "$out/libctorch.so" >&2

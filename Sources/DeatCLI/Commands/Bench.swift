@@ -15,12 +15,12 @@ import Training
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks: the paper's method comparison, and deat side by side with PyTorch.",
-        subcommands: [BenchPaper.self, BenchPeer.self, BenchPeerRun.self]
+        subcommands: [BenchPaper.self, BenchPeer.self, BenchThroughput.self, BenchPeerRun.self]
     )
 
     // Without this, `deat bench` alone would print the help and exit 0, as if it had done something.
     func run() throws {
-        throw ValidationError("choose a benchmark: deat bench paper or deat bench peer")
+        throw ValidationError("choose a benchmark: deat bench paper, deat bench peer or deat bench throughput")
     }
 }
 

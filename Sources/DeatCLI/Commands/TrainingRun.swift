@@ -24,8 +24,8 @@ struct TrainingRun {
         guard normalization.mean.count == trainSet.channels else {
             throw TorchError("\(config.model) for \(name.rawValue) expects \(normalization.mean.count) channel(s), the data has \(trainSet.channels)")
         }
-        if kind != .smallCNN, trainSet.height != 32 || trainSet.width != 32 {
-            throw TorchError("\(kind) needs 32×32 images (CIFAR); \(name.rawValue) has \(trainSet.height)×\(trainSet.width): use --model small-cnn")
+        if let side = kind.requiredImageSide, trainSet.height != side || trainSet.width != side {
+            throw TorchError("\(kind) needs \(side)×\(side) images (CIFAR); \(name.rawValue) has \(trainSet.height)×\(trainSet.width): use --model small-cnn")
         }
         let model = try kind.build(
             classes: trainSet.classCount, normalization: normalization, device: device,
