@@ -56,8 +56,10 @@ step() {  # step NAME COMMAND…: runs, logs to $out/NAME.log, and records a fai
     return $status
 }
 
-[ -f dist/deat ] || { [ -f dist/deat.xz ] && xz -dk dist/deat.xz; }
-[ -x dist/deat ] || chmod +x dist/deat 2>/dev/null || { echo "error: dist/deat missing: run scripts/gpu/package.sh first" >&2; exit 1; }
+if [ ! -f dist/deat ] && [ -f dist/deat.xz ]; then  # xz, or Python's lzma where xz is not installed
+    xz -dk dist/deat.xz 2>/dev/null || "$python" -c 'import lzma, shutil; shutil.copyfileobj(lzma.open("dist/deat.xz"), open("dist/deat", "wb"))'
+fi
+chmod +x dist/deat 2>/dev/null || { echo "error: dist/deat missing: run scripts/gpu/package.sh first" >&2; exit 1; }
 [ "$device" = cpu ] && libtorch=/usr || libtorch=$("$python" -c 'import os, torch; print(os.path.dirname(torch.__file__))')
 command -v nvidia-smi >/dev/null && nvidia-smi -L
 "$python" -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda, torch.cuda.is_available())'
