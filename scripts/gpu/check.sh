@@ -11,13 +11,14 @@
 #   4. deat predict on the device and on the CPU, and PyTorch (CPU) on the same checkpoint: the
 #      largest logit differences, which must stay under 1e-3
 #   5. deat bench throughput: fp32, channels-last, channels-last + bf16, each against PyTorch eager
-# Everything goes to DIR (default: $OUT when set, else runs/gpu-check), with one log per step.
+# DIR (default: runs/gpu-check) gets one log per step, eval.json and, at the end, check-logs.tar.gz
+# holding them all: the device tool brings back at most 8 files, so copy that one into $OUT.
 # On a machine without a GPU, `--device cpu --train 640 --epochs 1 --rounds 1 --iters 1 --batch 16`
 # runs the same steps small (with Debian's libtorch and /usr/bin/python3).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
-device=cuda out=${OUT:-runs/gpu-check} train=5120 epochs=3 rounds=3 iters=10 batch=128
+device=cuda out=runs/gpu-check train=5120 epochs=3 rounds=3 iters=10 batch=128
 while [ $# -gt 0 ]; do
     case "$1" in
         --device) device=$2; shift 2 ;;
@@ -69,8 +70,7 @@ step doctor dist/deat doctor --device "$device" --threads "$threads"
 step data "$python" scripts/gpu/synthetic_cifar.py --out "$work/cifar" --train "$train" --test 1024 \
     --images-safetensors "$work/x.safetensors" --first 256
 
-run="$out/run"
-rm -rf "$run"
+run="$work/run"  # the checkpoints stay out of DIR: only logs and reports go there
 step train dist/deat train --dataset cifar10 --data-dir "$work/cifar" --model preact-resnet18 --method mplus-deat \
     --epochs "$epochs" --validation-size 256 --device "$device" --threads "$threads" --out "$run"
 step eval dist/deat eval "$run/model.safetensors" --dataset cifar10 --data-dir "$work/cifar" --n 512 \
@@ -106,4 +106,5 @@ step bench-channels-last bench --channels-last
 step bench-channels-last-bf16 bench --channels-last --autocast bf16
 
 echo "== summary: ${#failed[@]} failed step(s)${failed[*]:+: ${failed[*]}}; logs in $out"
+tar -czf "$work/check-logs.tar.gz" -C "$out" --exclude=check-logs.tar.gz . && mv "$work/check-logs.tar.gz" "$out/"
 [ ${#failed[@]} -eq 0 ]
