@@ -1,14 +1,20 @@
 // swift-tools-version: 6.0
 //
 // deat: adversarial training (DEAT, M+ acceleration and baselines) and robustness evaluation,
-// in Swift over libtorch. Layers (style-anchors.md §9); no target imports one above it:
+// in Swift over libtorch. Layers (docs/architecture.md §9); no target imports one above it, and
+// every import is a declared dependency:
 //
 //   CTorch ← Torch ← NN ← Models
-//   SafeTensors ← NN            (Foundation only)
-//   CZlib, Torch ← Datasets
-//   NN ← Attacks;  NN, Datasets, Attacks ← Evaluation;  NN, Models, Datasets, Attacks, Evaluation ← Training
-//   Training, Evaluation ← Reports (bench paper, report, analyze as library calls)
-//   Models, Training, Evaluation, Reports ← DeatCLI (executable `deat`);  DeatBench (executable `deat-bench`)
+//   Storage                                   (Foundation only: atomic files, output directories, fault hook)
+//   Storage ← SafeTensors ← NN                (SafeTensors: Foundation only)
+//   CZlib ← DataFormats                       (Foundation only: IDX, CIFAR, pickle, tar, gzip; no libtorch)
+//   Torch, DataFormats ← Datasets             (tensors, loader, augmentation)
+//   NN ← Attacks
+//   Models, Datasets, Attacks ← Evaluation    (robust accuracy, the eval pipeline)
+//   Models, Datasets, Attacks ← Training      (the one loop, methods, M+ rule, run setup)
+//   Training, Evaluation ← Reports            (report, charts, checkpoint analysis)
+//   everything ← DeatCLI (executable `deat`: parse, call, print)
+//   SafeTensors, DataFormats ← DeatFuzz (executable `deat-fuzz`, no libtorch)
 //
 // Finding libtorch (the tch-rs ladder, read here as mlx-swift reads SPM_CUDA):
 //   LIBTORCH unset            Debian's libtorch-dev 1.13 (CPU) under /usr, C++17.
@@ -92,6 +98,8 @@ let package = Package(
         .library(name: "Models", targets: ["Models"]),
         .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "SafeTensors", targets: ["SafeTensors"]),
+        .library(name: "Storage", targets: ["Storage"]),
+        .library(name: "DataFormats", targets: ["DataFormats"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -100,18 +108,30 @@ let package = Package(
         shimTarget,
         .target(name: "Torch", dependencies: ["CTorch"], swiftSettings: swiftSettings, linkerSettings: torchLinkerSettings),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "SafeTensors", swiftSettings: swiftSettings),
+        .target(name: "Storage", swiftSettings: swiftSettings),
+        .target(name: "SafeTensors", dependencies: ["Storage"], swiftSettings: swiftSettings),
         .target(name: "NN", dependencies: ["Torch", "SafeTensors"], swiftSettings: swiftSettings),
-        .target(name: "Models", dependencies: ["NN"], swiftSettings: swiftSettings),
-        .target(name: "Datasets", dependencies: ["Torch", "CZlib"], swiftSettings: swiftSettings),
+        .target(name: "Models", dependencies: ["Torch", "NN", "SafeTensors"], swiftSettings: swiftSettings),
+        .target(name: "DataFormats", dependencies: ["CZlib"], swiftSettings: swiftSettings),
+        .target(name: "Datasets", dependencies: ["Torch", "DataFormats"], swiftSettings: swiftSettings),
         .target(name: "Attacks", dependencies: ["Torch", "NN"], swiftSettings: swiftSettings),
-        .target(name: "Evaluation", dependencies: ["Torch", "NN", "SafeTensors", "Datasets", "Attacks"], swiftSettings: swiftSettings),
-        .target(name: "Training", dependencies: ["Torch", "NN", "SafeTensors", "Models", "Datasets", "Attacks", "Evaluation"], swiftSettings: swiftSettings),
-        .target(name: "Reports", dependencies: ["Torch", "NN", "Models", "Datasets", "Attacks", "Evaluation", "Training"], swiftSettings: swiftSettings),
+        .target(
+            name: "Evaluation",
+            dependencies: ["Torch", "NN", "Models", "SafeTensors", "Storage", "DataFormats", "Datasets", "Attacks"],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "Training",
+            dependencies: ["Torch", "NN", "Models", "SafeTensors", "Storage", "DataFormats", "Datasets", "Attacks"],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "Reports",
+            dependencies: ["Torch", "NN", "Models", "Storage", "DataFormats", "Datasets", "Attacks", "Evaluation", "Training"],
+            swiftSettings: swiftSettings),
         .executableTarget(
             name: "DeatCLI",
             dependencies: [
-                "Torch", "NN", "Models", "Datasets", "SafeTensors", "Attacks", "Evaluation", "Training", "Reports",
+                "Torch", "NN", "Models", "Storage", "SafeTensors", "DataFormats", "Datasets", "Attacks", "Evaluation", "Training",
+                "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -119,12 +139,12 @@ let package = Package(
         .executableTarget(
             name: "DeatBench",
             dependencies: [
-                "Torch", "NN", "Models", "Datasets", "Attacks", "Evaluation",
+                "Torch", "NN", "Models", "DataFormats", "Datasets", "Attacks", "Evaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
         ),
-        .executableTarget(name: "DeatFuzz", dependencies: ["SafeTensors", "Datasets"], swiftSettings: swiftSettings),
+        .executableTarget(name: "DeatFuzz", dependencies: ["SafeTensors", "DataFormats"], swiftSettings: swiftSettings),
         .target(name: "TestSupport", dependencies: ["Torch"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(
             name: "TorchTests",
@@ -133,12 +153,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
-        .testTarget(name: "NNTests", dependencies: ["NN", "Models", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
-        .testTarget(name: "AttacksTests", dependencies: ["Attacks", "Models", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Models", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Datasets", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(name: "NNTests", dependencies: ["Torch", "SafeTensors", "NN", "Models", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(name: "DataFormatsTests", dependencies: ["DataFormats"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "DataFormats", "Torch"], swiftSettings: swiftSettings),
+        .testTarget(name: "AttacksTests", dependencies: ["Torch", "NN", "Attacks", "Models", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(name: "EvaluationTests", dependencies: ["Torch", "NN", "DataFormats", "Datasets", "Attacks", "Evaluation", "Models", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "TrainingTests", dependencies: ["Torch", "NN", "SafeTensors", "Storage", "Training", "Models", "Datasets", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "DeatCLITests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Evaluation", "Models", "Torch", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Training", "Evaluation", "Models", "Torch", "TestSupport"], swiftSettings: swiftSettings),
     ]
 )

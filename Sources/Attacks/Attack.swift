@@ -3,12 +3,6 @@
 import NN
 import Torch
 
-/// The mode the model is put in while an attack runs (attacks.md §13.2): evaluation uses `.eval`;
-/// adversarial training's inner maximisation may use `.train`. The previous mode is restored after.
-public enum ModelMode: String, Sendable {
-    case train, eval
-}
-
 /// An evasion attack under an L∞ or L2 budget.
 public protocol Attack {
     /// Short name used in reports and state files, e.g. "pgd-20", "apgd-ce".
@@ -27,15 +21,5 @@ extension Attack {
     /// Evaluation: the model in eval mode.
     public func perturb(model: any Layer, images: Tensor, labels: Tensor, generator: Generator) throws -> Tensor {
         try perturb(model: model, images: images, labels: labels, mode: .eval, generator: generator)
-    }
-}
-
-extension Module {
-    /// Runs `body` with the module in `mode`, then restores the previous mode (also on error).
-    public func withMode<R>(_ mode: ModelMode, _ body: () throws -> R) rethrows -> R {
-        let previous = training
-        train(mode == .train)
-        defer { train(previous) }
-        return try body()
     }
 }

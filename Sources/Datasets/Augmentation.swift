@@ -10,6 +10,7 @@
 //
 //   let aug = Augmentation.cropFlip(padding: 4)
 //   let augmented = try aug.apply(to: x, generator: gen)   // same shape as x
+import DataFormats
 import Torch
 
 /// What to do to a training batch before the model sees it.

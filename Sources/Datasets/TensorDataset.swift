@@ -8,6 +8,7 @@
 //   let train = try TensorDataset(loadImageSet(.fashionMNIST, split: .train, directory: dir))
 //   let (x, y) = try train.batch(indices: [0, 5, 7])   // x: [3, 1, 28, 28] float32, y: [3] int64
 //   let test1k = try TensorDataset(testSet, device: .cuda(0)).first(1000)
+import DataFormats
 import Torch
 
 /// Images as one uint8 tensor [N, C, H, W] and labels as one int64 tensor [N], on one device.

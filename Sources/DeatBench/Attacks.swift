@@ -5,6 +5,7 @@
 //   .build/release/deat-bench attacks MODEL.safetensors --n 1000 --threads 2 [--autoattack]
 import ArgumentParser
 import Attacks
+import DataFormats
 import Datasets
 import Evaluation
 import Foundation

@@ -8,6 +8,7 @@
 // The PyTorch peer is scripts/bench/step.py, run with /usr/bin/python3 (Debian's python3-torch).
 // Runs alternate deat, PyTorch, deat, PyTorch, … so that drift in machine load hits both.
 import ArgumentParser
+import DataFormats
 import Foundation
 import Models
 import NN

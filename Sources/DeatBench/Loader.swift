@@ -9,6 +9,7 @@
 // augmentation and a synthetic CIFAR-sized uint8 set (50,000 × 3×32×32) with crop+flip; and (2) the
 // fraction of SmallCNN training time spent waiting on data: wait / wall time over `--steps` steps.
 import ArgumentParser
+import DataFormats
 import Datasets
 import Foundation
 import Models

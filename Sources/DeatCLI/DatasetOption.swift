@@ -1,6 +1,7 @@
 // DatasetOption.swift: the check of a free-text --dataset option (eval, analyze), done in
 // validate() so that a typo is a usage error before any file is read.
 import ArgumentParser
+import DataFormats
 import Datasets
 
 func validateDatasetOption(_ name: String?) throws {

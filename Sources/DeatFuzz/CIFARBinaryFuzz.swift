@@ -1,7 +1,7 @@
 // CIFARBinaryFuzz.swift: the CIFAR binary target: CIFAR-10 and CIFAR-100 record files, each input
 // parsed as both variants (a mutated file may be a whole number of either record size).
 
-import Datasets
+import DataFormats
 
 enum CIFARBinaryFuzz {
     static let seeds = CIFARVariant.allCases.map(seed)

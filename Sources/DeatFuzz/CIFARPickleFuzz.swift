@@ -3,7 +3,7 @@
 // field of the batch (shape, dtype, Fortran flag, data length and its length operand, label lists),
 // and the dictionary holds the opcodes of the subset plus a few outside it, with hostile operands.
 
-import Datasets
+import DataFormats
 
 enum CIFARPickleFuzz {
     static func check(_ input: [UInt8]) -> Outcome {

@@ -9,8 +9,8 @@
 //     inflation cap the parser itself enforces for gzip.
 // A broken promise other than a trap calls `violation`, which traps too, so it is recorded the same way.
 
+import DataFormats
 import Foundation
-import Datasets
 import SafeTensors
 
 /// How one input ended.

@@ -5,7 +5,7 @@
 // parser through a valid gzip stream; it also breaks the gzip layer itself: header flags and optional
 // fields, the CRC and ISIZE trailer, a second member, trailing garbage, and bombs of zero runs.
 
-import Datasets
+import DataFormats
 
 enum IDXFuzz {
     /// An unsigned-byte IDX file of `dimensions` whose element k is `k * 7`.

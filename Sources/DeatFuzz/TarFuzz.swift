@@ -6,7 +6,7 @@
 // the data, GNU long names and pax records, other member types) and then fixes the checksum most of
 // the time, so the fields behind it are what gets tested.
 
-import Datasets
+import DataFormats
 
 enum TarFuzz {
     static let wanted = ["cifar-10-batches-py/test_batch", "cifar-10-batches-py/batches.meta"]

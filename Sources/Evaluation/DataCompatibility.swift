@@ -5,6 +5,7 @@
 // 1-channel images fed to a 3-channel model broadcast through its normalisation and give
 // meaningless accuracies.
 import Attacks
+import DataFormats
 import Datasets
 import NN
 import Torch

@@ -4,6 +4,7 @@
 // continues where it stopped.
 import Foundation
 import SafeTensors
+import Storage
 
 /// What one finished attack did, cumulatively (§10.1: "robust accuracy after X").
 public struct AttackOutcome: Codable, Sendable, Equatable {

@@ -6,6 +6,7 @@
 // checkpoints are a run's epoch-N.safetensors.
 //
 //   let table = try CheckpointAnalysis(n: 256).run(CheckpointAnalysis.expand([runDirectory]))
+import DataFormats
 import Datasets
 import Evaluation
 import Foundation

@@ -9,6 +9,7 @@
 //   OUT/<method>/{checkpoint,model,best}.safetensors, log.jsonl, eval-{pgd-20,cw-20,aa}.json
 //   OUT/bench.json, OUT/bench.md      (rewritten after every method)
 import Attacks
+import DataFormats
 import Datasets
 import Evaluation
 import Foundation

@@ -10,6 +10,7 @@
 import Foundation
 import NN
 import SafeTensors
+import Storage
 import Torch
 
 public struct RunFiles: Sendable {

@@ -6,11 +6,11 @@
 // every random draw is a function of (seed, epoch, batch), and the checkpoint holds the rest.
 import Attacks
 import Datasets
-import Evaluation
 import Foundation
 import Models
 import NN
 import SafeTensors
+import Storage
 import Torch
 
 /// What the loop reports while it runs (the CLI draws progress from these).

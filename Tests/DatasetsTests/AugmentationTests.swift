@@ -1,5 +1,6 @@
 // Augmentation: each output image is exactly its input zero-padded, shifted by its own drawn offsets and
 // possibly mirrored, checked against a plain-Swift reference computed from the same draws.
+import DataFormats
 import Datasets
 import Testing
 import Torch

@@ -1,5 +1,6 @@
 // DataLoader: reproducible per-epoch order, every index once, drop-last counts, prefetching that changes
 // nothing but timing, clean abandonment of an epoch, and the real Fashion-MNIST epoch length.
+import DataFormats
 import Datasets
 import Foundation
 import Testing

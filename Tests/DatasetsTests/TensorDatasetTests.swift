@@ -1,4 +1,5 @@
 // TensorDataset: uint8/int64 storage, "first N" subsets, and batches as exact pixel/255 floats.
+import DataFormats
 import Datasets
 import Testing
 import Torch

@@ -2,6 +2,7 @@
 // on a SmallCNN briefly PGD-trained on Fashion-MNIST, AutoAttack (reduced iterations) gives a
 // robust accuracy no higher than PGD-20's, with a cumulative per-attack table.
 import Attacks
+import DataFormats
 import Datasets
 import Foundation
 import Models

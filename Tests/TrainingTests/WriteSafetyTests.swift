@@ -5,6 +5,7 @@ import Foundation
 import Models
 import NN
 import SafeTensors
+import Storage
 import Testing
 import TestSupport
 import Torch

@@ -8,6 +8,7 @@ import ArgumentParser
 import Foundation
 import Reports
 import SafeTensors
+import Storage
 import Torch
 
 struct Analyze: ParsableCommand {

@@ -5,10 +5,12 @@
 //   deat bench paper --dataset cifar10 --device cuda   # CIFAR-10 + PreActResNet-18, paper settings
 import ArgumentParser
 import Attacks
+import DataFormats
 import Datasets
 import Foundation
 import Reports
 import SafeTensors
+import Storage
 import Torch
 import Training
 

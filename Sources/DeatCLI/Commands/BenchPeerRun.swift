@@ -5,6 +5,7 @@
 // PGD-20 on the first N test points, and prints one JSON line.
 import ArgumentParser
 import Attacks
+import DataFormats
 import Datasets
 import Evaluation
 import Foundation

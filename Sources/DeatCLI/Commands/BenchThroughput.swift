@@ -7,6 +7,7 @@
 //   deat bench throughput --device cuda --python "$(command -v python3)" [--channels-last] [--autocast bf16]
 import ArgumentParser
 import Attacks
+import DataFormats
 import Foundation
 import Models
 import NN

@@ -2,12 +2,14 @@
 // SmallCNN on Fashion-MNIST (clean training) and prints test accuracy. It exercises the whole
 // stack: data reader → uint8 tensors → model → autograd → SGD.
 import ArgumentParser
+import DataFormats
 import Datasets
 import Evaluation
 import Foundation
 import Models
 import NN
 import SafeTensors
+import Storage
 import Torch
 
 struct Demo: ParsableCommand {

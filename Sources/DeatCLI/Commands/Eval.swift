@@ -4,12 +4,14 @@
 // Writes a JSON report, prints a table, and resumes from its state file when killed.
 import ArgumentParser
 import Attacks
+import DataFormats
 import Datasets
 import Evaluation
 import Foundation
 import Models
 import NN
 import SafeTensors
+import Storage
 import Torch
 
 struct Eval: ParsableCommand {

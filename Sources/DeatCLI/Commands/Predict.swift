@@ -7,6 +7,7 @@ import Foundation
 import Models
 import NN
 import SafeTensors
+import Storage
 import Torch
 
 struct Predict: ParsableCommand {

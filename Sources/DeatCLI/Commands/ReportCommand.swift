@@ -7,6 +7,7 @@ import ArgumentParser
 import Foundation
 import Reports
 import SafeTensors
+import Storage
 
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 // Train.swift: `deat train`: adversarial training with DEAT/M+ and the methods it is compared with
 // (reference-methods.md), resumable after a kill, logging the paper's accounting per epoch.
 import ArgumentParser
+import DataFormats
 import Datasets
 import Foundation
 import Models

@@ -1,5 +1,6 @@
 // TrainingRun.swift: what `deat train` does once its options are settled: load the data, build the
 // model, start or resume the Trainer, and show progress (a bar per epoch, a table line per epoch).
+import DataFormats
 import Datasets
 import Foundation
 import Models

@@ -7,7 +7,7 @@
 
 import Foundation
 import Testing
-import Datasets
+import DataFormats
 
 /// One saved crashing input.
 struct FuzzRegression: Sendable, CustomTestStringConvertible {

@@ -2,7 +2,7 @@
 
 import Foundation
 import Testing
-import Datasets
+import DataFormats
 
 @Suite("IDX and gzip readers")
 struct IDXGzipTests {

@@ -3,7 +3,7 @@
 
 import Foundation
 import Testing
-import Datasets
+import DataFormats
 
 private let debianFashionMNIST = "/usr/share/datasets/fashion-mnist"
 private let hasDebianFashionMNIST = FileManager.default.fileExists(atPath: "\(debianFashionMNIST)/t10k-labels-idx1-ubyte.gz")

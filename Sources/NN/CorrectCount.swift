@@ -1,5 +1,4 @@
-// CleanAccuracy.swift: accuracy on unperturbed images, in eval mode and without recording gradients.
-import Attacks
+// CorrectCount.swift: accuracy on unperturbed images, in eval mode and without recording gradients.
 import NN
 import Torch
 

@@ -1,13 +1,13 @@
-// Shared helpers for DatasetsTests: fixture paths, the fixtures' pixel/label formulas, temporary folders,
+// Shared helpers for DataFormatsTests: fixture paths, the fixtures' pixel/label formulas, temporary folders,
 // and tiny writers for tar archives and Python-2-style CIFAR pickles, so bad inputs are built in-test.
 //
 // The formulas mirror scripts/fixtures/gen_datasets.py (regenerate the fixtures with it).
 
 import Foundation
 import Testing
-import Datasets
+import DataFormats
 
-/// The committed fixture folder (Tests/DatasetsTests/Fixtures), copied into the test bundle.
+/// The committed fixture folder (Tests/DataFormatsTests/Fixtures), copied into the test bundle.
 let fixtures: URL = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!
 
 func fixture(_ path: String) -> URL { fixtures.appendingPathComponent(path) }

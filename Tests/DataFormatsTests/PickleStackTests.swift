@@ -3,7 +3,7 @@
 // (quadratic before: a scan per lookup) is read to its end and refused for its leftover stack.
 import Foundation
 import Testing
-@testable import Datasets
+@testable import DataFormats
 
 @Suite("Pickle stack")
 struct PickleStackTests {
