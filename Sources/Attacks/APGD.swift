@@ -1,4 +1,4 @@
-// APGD.swift: Auto-PGD (Croce & Hein 2020), attacks.md §6: step-size-free PGD with momentum,
+// APGD.swift: Auto-PGD (Croce & Hein 2020), docs/attacks.md §6: step-size-free PGD with momentum,
 // per-example step halving at checkpoints, and restart-from-best. APGD-CE and APGD-DLR are this
 // attack with the CE or DLR loss; APGD-T (APGDT.swift) runs the same loop with targeted DLR.
 import NN

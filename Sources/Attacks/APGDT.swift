@@ -1,4 +1,4 @@
-// APGDT.swift: APGD-T (attacks.md §7): APGD with the targeted DLR loss, run once per target class,
+// APGDT.swift: APGD-T (docs/attacks.md §7): APGD with the targeted DLR loss, run once per target class,
 // the targets being the clean-logit ranks 2…(nTargets + 1) of each still-robust point. Success is
 // untargeted misclassification; the target only shapes the loss.
 import NN
@@ -41,7 +41,7 @@ public struct APGDT: Attack {
             let cleanLogits = try logitsNoGrad(model: model, at: x)
             let classes = cleanLogits.shape[1]
             guard classes >= 4, targets + 1 <= classes, targets >= 1 else {
-                throw TorchError("APGD-T needs K ≥ 4 classes and 1 ≤ targets ≤ K − 1; got K = \(classes), targets = \(targets) (attacks.md §7)")
+                throw TorchError("APGD-T needs K ≥ 4 classes and 1 ≤ targets ≤ K − 1; got K = \(classes), targets = \(targets) (docs/attacks.md §7)")
             }
             let ranking = try cleanLogits.sorted(dim: 1, descending: true).indices
             var robust = try misclassified(cleanLogits, labels).logicalNot()

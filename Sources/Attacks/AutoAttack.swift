@@ -1,5 +1,5 @@
 // AutoAttack.swift: AutoAttack "standard" and the named attack lists deat evaluates with
-// (attacks.md §10): APGD-CE → APGD-T → FAB-T → Square with the reference parameters, the cheaper
+// (docs/attacks.md §10): APGD-CE → APGD-T → FAB-T → Square with the reference parameters, the cheaper
 // subsets of §10.2 under their own names, and single attacks such as "pgd-20" or "cw-20".
 import NN
 import Torch

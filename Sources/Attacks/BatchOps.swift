@@ -1,5 +1,5 @@
 // BatchOps.swift: what every attack shares beyond the threat model: selecting and writing back batch
-// rows (to attack only still-robust points, attacks.md §1, §4), seeded draws, input gradients.
+// rows (to attack only still-robust points, docs/attacks.md §1, §4), seeded draws, input gradients.
 import NN
 import Torch
 

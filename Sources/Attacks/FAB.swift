@@ -1,5 +1,5 @@
 // FAB.swift: FAB-T, the targeted Fast Adaptive Boundary attack (Croce & Hein 2019) as AutoAttack
-// standard runs it, attacks.md §8, L∞ only: a minimum-norm attack that steps onto the linearised
+// standard runs it, docs/attacks.md §8, L∞ only: a minimum-norm attack that steps onto the linearised
 // decision boundary between the true class and a target class, biased back towards the clean
 // image; a point counts as broken only when the smallest misclassified point found is within ε.
 import NN

@@ -1,4 +1,4 @@
-// FGSM.swift: the single-step attacks of attacks.md §3: FGSM (Goodfellow et al.) and FGSM-RS
+// FGSM.swift: the single-step attacks of docs/attacks.md §3: FGSM (Goodfellow et al.) and FGSM-RS
 // (FGSM from a uniform random start, Wong, Rice & Kolter 2020). Training attacks and sanity
 // checks (§13.7 item 6), never a robustness claim.
 import NN

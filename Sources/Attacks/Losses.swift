@@ -1,4 +1,4 @@
-// Losses.swift: the per-example losses attacks maximise (attacks.md §2): cross-entropy, the CW
+// Losses.swift: the per-example losses attacks maximise (docs/attacks.md §2): cross-entropy, the CW
 // margin loss with its confidence κ, DLR and targeted DLR. Every function maps logits [N, K] and
 // int64 labels [N] to one loss per example [N]; attacks sum them before back-propagating (§1).
 import Torch
@@ -81,7 +81,7 @@ public enum Losses {
 
     static func requireClasses(_ logits: Tensor, _ minimum: Int, _ what: String) throws {
         guard logits.rank == 2, logits.shape[1] >= minimum else {
-            throw TorchError("\(what) needs at least \(minimum) classes, got logits of shape \(logits.shape) (attacks.md §13.6)")
+            throw TorchError("\(what) needs at least \(minimum) classes, got logits of shape \(logits.shape) (docs/attacks.md §13.6)")
         }
     }
 }

@@ -1,4 +1,4 @@
-// PGD.swift: projected gradient descent under L∞ (attacks.md §4, with the CW loss §4.1) and L2
+// PGD.swift: projected gradient descent under L∞ (docs/attacks.md §4, with the CW loss §4.1) and L2
 // (§5), with random start, restarts, optional per-example early stop, and the bookkeeping rule
 // of §1: a point is broken if any iterate of any restart was misclassified, and that iterate is
 // what is returned (never just the last one).

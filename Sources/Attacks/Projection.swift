@@ -1,10 +1,10 @@
-// Projection.swift: the threat model (attacks.md §1): projections onto ε-ball ∩ [0, 1] for L∞
+// Projection.swift: the threat model (docs/attacks.md §1): projections onto ε-ball ∩ [0, 1] for L∞
 // and L2, and the admissibility test the evaluator uses to re-check every returned image. The
 // [0, 1] box is part of the threat model, never an option (§13.3).
 import Torch
 
 /// The norm of the ε-ball.
-public enum ThreatNorm: String, Sendable, CaseIterable {
+public enum ThreatNorm: String, Codable, Sendable, CaseIterable {
     case linf = "Linf"
     case l2 = "L2"
 }

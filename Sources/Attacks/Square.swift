@@ -1,5 +1,5 @@
 // Square.swift: the L∞ Square attack (Andriushchenko et al. 2019) as AutoAttack runs it,
-// attacks.md §9: score-based random search with forward passes only. It starts from vertical
+// docs/attacks.md §9: score-based random search with forward passes only. It starts from vertical
 // stripes at x ± ε and repeatedly sets a random square window to x ± ε (one sign per channel),
 // keeping a change when the margin loss drops or the point becomes misclassified.
 import NN

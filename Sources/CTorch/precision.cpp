@@ -1,4 +1,4 @@
-// precision.cpp: memory layout and mixed precision (issue 8): channels-last tensors, replacing a
+// precision.cpp: memory layout and mixed precision (for GPUs): channels-last tensors, replacing a
 // parameter's data in place (PyTorch's `p.data = …`), and autocast, whose API moved in libtorch 2.4
 // from per-device functions to functions taking the device type.
 #include <ATen/autocast_mode.h>

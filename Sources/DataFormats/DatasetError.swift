@@ -1,4 +1,4 @@
-// DatasetError: the one error type of the dataset readers (issue item 5, "bad input").
+// DatasetError: the one error type of the dataset readers, for missing or malformed ("bad") input.
 //
 // Every failure names the file (or `archive:member`) and says what is wrong in one line, with a hint
 // where the user can act on it, so the CLI can print `description` and exit non-zero.

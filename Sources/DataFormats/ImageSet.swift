@@ -81,7 +81,7 @@ public struct ImageSet: Sendable, Equatable {
 }
 
 /// A dataset as named by `--dataset`.
-public enum DatasetName: String, Sendable, CaseIterable {
+public enum DatasetName: String, Codable, Sendable, CaseIterable {
     /// Fashion-MNIST (Xiao et al. 2017): 28×28 grey, 10 classes, IDX files.
     case fashionMNIST = "fashion-mnist"
     /// MNIST: 28×28 grey digits, 10 classes, IDX files.

@@ -1,6 +1,6 @@
-// Augmentation: the CIFAR training recipe of the reference methods (reference-methods.md §0:
+// Augmentation: the CIFAR training recipe of the reference methods (docs/methods.md §0:
 // RandomCrop(32, padding 4, zero pad) + RandomHorizontalFlip), done as tensor ops on a whole batch on
-// its own device, with every random draw taken from a deat Generator (issue 5, item 3).
+// its own device, with every random draw taken from a deat Generator (docs/architecture.md §10).
 //
 // Each image gets its own offsets and its own coin flip, as torchvision's per-sample transforms do.
 // The whole batch is one gather: pad once with zeros, then compute, for every output pixel of every
@@ -95,10 +95,10 @@ public struct RandomCropFlip: Sendable, Equatable {
     /// `x` [B, C, H, W] cropped and flipped as `draws` says (moved to `x`'s device if needed).
     public func apply(to x: Tensor, draws: Draws) throws -> Tensor {
         try checkPadding()
-        guard x.rank == 4 else { throw TorchError("RandomCropFlip expects [B, C, H, W], got \(x.shape)") }
+        guard x.rank == 4 else { throw DataPipelineError("RandomCropFlip expects [B, C, H, W], got \(x.shape)") }
         let (b, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         guard draws.top.shape == [b], draws.left.shape == [b], draws.flip.shape == [b] else {
-            throw TorchError("RandomCropFlip draws are for \(draws.top.shape) images, the batch has \(b)")
+            throw DataPipelineError("RandomCropFlip draws are for \(draws.top.shape) images, the batch has \(b)")
         }
         if b == 0 { return x }
         let device = x.device
@@ -119,6 +119,6 @@ public struct RandomCropFlip: Sendable, Equatable {
     }
 
     private func checkPadding() throws {
-        guard padding >= 0 else { throw TorchError("crop padding must not be negative, got \(padding)") }
+        guard padding >= 0 else { throw DataPipelineError("crop padding must not be negative, got \(padding)") }
     }
 }

@@ -1,5 +1,5 @@
 // DataLoader: minibatches of a TensorDataset, shuffled reproducibly per epoch, optionally augmented,
-// and prepared on a background thread while the caller trains (issue 5, item 4).
+// and prepared on a background thread while the caller trains, so compute never waits for data.
 //
 // Reproducibility: epoch e's order and augmentation depend only on (seed, e), never on earlier
 // epochs or on how far an earlier epoch was iterated, so a run resumed at epoch e sees exactly the
@@ -53,7 +53,7 @@ public struct DataLoader {
 
         public init(rank: Int, count: Int) throws {
             guard count >= 1, (0..<count).contains(rank) else {
-                throw TorchError("a data shard needs 0 ≤ rank < count, got rank \(rank) of \(count)")
+                throw DataPipelineError("a data shard needs 0 ≤ rank < count, got rank \(rank) of \(count)")
             }
             self.init(uncheckedRank: rank, count: count)
         }
@@ -71,10 +71,10 @@ public struct DataLoader {
         _ dataset: TensorDataset, batchSize: Int, shuffle: Bool = true, dropLast: Bool = false,
         augmentation: Augmentation = .none, seed: UInt64 = 0, prefetch: Int = 2, shard: Shard = .whole
     ) throws {
-        guard batchSize >= 1 else { throw TorchError("batch size must be at least 1, got \(batchSize)") }
-        guard prefetch >= 0 else { throw TorchError("prefetch must not be negative, got \(prefetch)") }
+        guard batchSize >= 1 else { throw DataPipelineError("batch size must be at least 1, got \(batchSize)") }
+        guard prefetch >= 0 else { throw DataPipelineError("prefetch must not be negative, got \(prefetch)") }
         if case .cropFlip(let padding) = augmentation, padding < 0 {
-            throw TorchError("crop padding must not be negative, got \(padding)")
+            throw DataPipelineError("crop padding must not be negative, got \(padding)")
         }
         self.dataset = dataset
         self.batchSize = batchSize

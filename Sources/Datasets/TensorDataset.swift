@@ -1,5 +1,5 @@
 // TensorDataset: an ImageSet moved into libtorch once, kept compact (uint8 pixels, int64 labels) on its
-// device, and turned into float batches in [0, 1] only when a batch is asked for (issue 5, item 2).
+// device, and turned into float batches in [0, 1] only when a batch is asked for (a quarter of the memory).
 //
 // uint8 keeps CIFAR-10's 50,000 training images at 150 MB instead of 600 MB as float32, and gathering
 // a batch before converting moves a quarter of the bytes. Subsets are "the first N points", the way
@@ -38,13 +38,13 @@ public struct TensorDataset {
     /// Wraps existing tensors: `images` uint8 [N, C, H, W], `labels` int64 [N], on the same device.
     public init(images: Tensor, labels: Tensor, classCount: Int) throws {
         guard images.dtype == .uint8, images.rank == 4 else {
-            throw TorchError("TensorDataset images must be uint8 [N, C, H, W], got \(images.dtype) \(images.shape)")
+            throw DataPipelineError("TensorDataset images must be uint8 [N, C, H, W], got \(images.dtype) \(images.shape)")
         }
         guard labels.dtype == .int64, labels.shape == [images.shape[0]] else {
-            throw TorchError("TensorDataset labels must be int64 [\(images.shape[0])], got \(labels.dtype) \(labels.shape)")
+            throw DataPipelineError("TensorDataset labels must be int64 [\(images.shape[0])], got \(labels.dtype) \(labels.shape)")
         }
         guard images.device == labels.device else {
-            throw TorchError("TensorDataset images are on \(images.device) but labels on \(labels.device)")
+            throw DataPipelineError("TensorDataset images are on \(images.device) but labels on \(labels.device)")
         }
         self.images = images
         self.labels = labels
@@ -102,7 +102,7 @@ public struct TensorDataset {
 
     static func subsetCount(_ limit: Int?, of count: Int) throws -> Int {
         guard let limit else { return count }
-        guard limit >= 0 else { throw TorchError("a subset size must not be negative, got \(limit)") }
+        guard limit >= 0 else { throw DataPipelineError("a subset size must not be negative, got \(limit)") }
         return min(limit, count)
     }
 }

@@ -58,7 +58,7 @@ struct PeerOptions: ParsableArguments {
     func runPeer(_ script: String = "step.py", _ arguments: [String]) throws -> [String: Any] {
         let peer = peers + "/" + script
         guard FileManager.default.isExecutableFile(atPath: python) else {
-            throw TorchError("\(python) not found: install python3-torch (scripts/install-deps.sh) or pass --python")
+            throw TorchError("\(python) not found: install python3-torch (scripts/dev.sh deps) or pass --python")
         }
         guard FileManager.default.fileExists(atPath: peer) else {
             throw TorchError("\(peer) not found: run deat-bench from the repository root or pass --peers")

@@ -1,4 +1,4 @@
-// Loader.swift: `deat-bench loader`, the data pipeline's own benchmark (issue 5: "the training loop
+// Loader.swift: `deat-bench loader`, the data pipeline's own benchmark (the goal: "the training loop
 // never waits when compute is the bottleneck"). Not a test, and deat-only: there is no PyTorch peer.
 //
 //   swift run -c release deat-bench loader                 # both sets, 100 training steps each

@@ -1,6 +1,6 @@
 // Deat.swift: the `deat` command. Parsing and validation come from swift-argument-parser; every
-// failure after parsing (libtorch, data, checkpoints) is printed as one line and exits 1, never as
-// a crash trace.
+// failure after parsing (libtorch, data, checkpoints: each library's own error type) is printed as
+// one line and exits 1, never as a crash trace. This is the one place errors become exit codes.
 import ArgumentParser
 import Foundation
 import Torch
@@ -32,8 +32,9 @@ struct Deat: ParsableCommand {
         do {
             try command.run()
         } catch {
-            // Help requests, clean exits and validation errors keep argument-parser's handling.
-            if String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") { exit(withError: error) }
+            // Help requests, clean exits and validation errors keep argument-parser's handling:
+            // usage and exit 64 for a ValidationError, the given code for ExitCode.
+            if error is ValidationError || error is CleanExit || error is ExitCode { exit(withError: error) }
             printError(error)
             Foundation.exit(1)
         }
@@ -59,8 +60,19 @@ func attachingNegativeNumbers(_ arguments: [String]) -> [String] {
 
 /// Prints `error: <message>` on one line to standard error.
 func printError(_ error: any Error) {
-    let text = (error as? TorchError)?.oneLine ?? TorchError(String(describing: error)).oneLine
-    FileHandle.standardError.write(Data("error: \(text)\n".utf8))
+    FileHandle.standardError.write(Data("error: \(oneLine(error))\n".utf8))
+}
+
+/// Any error's message folded onto one line (libtorch's carry C++ context over several lines).
+func oneLine(_ error: any Error) -> String {
+    (error as? TorchError)?.oneLine ?? TorchError(String(describing: error)).oneLine
+}
+
+/// The CLI's own errors: option combinations and run-directory states found after parsing, and
+/// data-parallel workers that fail or cannot start.
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
 
 /// Flushes standard output now: into a file or pipe it is block-buffered, and a line such as an

@@ -1,4 +1,4 @@
-// Epsilon.swift: the ε argument of `deat eval` and `deat train` (attacks.md §1, §13.6): a
+// Epsilon.swift: the ε argument of `deat eval` and `deat train` (docs/attacks.md §1, §13.6): a
 // fraction of the [0, 1] pixel range written as `8/255` or a decimal such as `0.1`. A bare
 // integer above 1 (`8`) is refused: it is almost always a forgotten `/255`.
 import ArgumentParser

@@ -1,4 +1,4 @@
-// DeatFuzz.swift: the `deat-fuzz` command, which fuzzes deat's file parsers (issue 9).
+// DeatFuzz.swift: the `deat-fuzz` command, which fuzzes deat's file parsers (docs/benchmarks.md).
 //
 //   deat-fuzz [campaign] [--parser all|NAME[,NAME…]] [--inputs 1000000] [--seed 1] [--jobs 2]
 //             [--root DIR | --no-save] [--max-crashes 20] [--hang-seconds 20]

@@ -1,4 +1,4 @@
-// Correlation.swift: Pearson and Spearman correlation, for `deat analyze` (reference-methods.md §6
+// Correlation.swift: Pearson and Spearman correlation, for `deat analyze` (docs/methods.md §6
 // item 4: the gradient magnitude against the curvature proxy across checkpoints).
 
 public enum Correlation {

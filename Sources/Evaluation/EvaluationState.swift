@@ -1,4 +1,4 @@
-// EvaluationState.swift: the resumable state of a robustness evaluation (attacks.md §10.4, after
+// EvaluationState.swift: the resumable state of a robustness evaluation (docs/attacks.md §10.4, after
 // AutoAttack's state.py): the per-point robust flags, the attacks completed, and how far the
 // current attack got, rewritten atomically after every attack batch so that a killed `deat eval`
 // continues where it stopped.

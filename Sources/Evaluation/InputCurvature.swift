@@ -1,4 +1,4 @@
-// InputCurvature.swift: the two measurable proxies of reference-methods.md §6 behind `deat analyze`
+// InputCurvature.swift: the two measurable proxies of docs/methods.md §6 behind `deat analyze`
 // (the paper's own curvature estimate could not be recovered, so these are deat's proposal, labelled
 // as such in every report):
 //   proposal 2  local-Lipschitz proxy: mean over a fixed probe set of ‖∇_x̃ CE(f(x̃_adv), y)‖₁ at

@@ -1,4 +1,4 @@
-// Report.swift: the JSON report of `deat eval` (RobustBench-like fields, attacks.md §10.1 and
+// Report.swift: the JSON report of `deat eval` (RobustBench-like fields, docs/attacks.md §10.1 and
 // §11: clean and robust accuracy on the same N points, cumulative robust accuracy after each
 // attack, ε, norm, every attack parameter, seed, device, dtype, version, timings, flags) and the
 // readable table printed next to it.

@@ -1,4 +1,4 @@
-// RobustAccuracy.swift: the evaluator of attacks.md §1: clean accuracy and the point-wise worst
+// RobustAccuracy.swift: the evaluator of docs/attacks.md §1: clean accuracy and the point-wise worst
 // case over a list of attacks on the same N points. Each attack runs only on the points still
 // robust; a point is broken only if a fresh eval-mode forward pass misclassifies the returned
 // image and the image is admissible. Robust accuracy divides by all N. Resumable (§10.4).

@@ -1,4 +1,4 @@
-// SanityChecks.swift: the automated warnings of attacks.md §10.4 and §13.7: randomised model,
+// SanityChecks.swift: the automated warnings of docs/attacks.md §10.4 and §13.7: randomised model,
 // softmax outputs, model handed over in train mode, zero/NaN input gradients, Square beating the
 // white-box attacks, and an ε-sweep that must be monotone and reach 0% at a large ε.
 import Attacks

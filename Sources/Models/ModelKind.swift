@@ -4,7 +4,7 @@ import Foundation
 import NN
 import Torch
 
-public enum ModelKind: Equatable, Sendable, CustomStringConvertible {
+public enum ModelKind: Equatable, Sendable, CustomStringConvertible, Codable {
     case smallCNN
     case preActResNet18
     case wideResNet(depth: Int, widen: Int)
@@ -19,9 +19,19 @@ public enum ModelKind: Equatable, Sendable, CustomStringConvertible {
             if parts.count == 4, parts[0] == "wide", parts[1] == "resnet", let depth = Int(parts[2]), let widen = Int(parts[3]) {
                 self = .wideResNet(depth: depth, widen: widen)
             } else {
-                throw TorchError("unknown model '\(name)': expected small-cnn, preact-resnet18 or wide-resnet-DEPTH-WIDEN (e.g. wide-resnet-34-10)")
+                throw ModelError("unknown model '\(name)': expected small-cnn, preact-resnet18 or wide-resnet-DEPTH-WIDEN (e.g. wide-resnet-34-10)")
             }
         }
+    }
+
+    /// Encoded as its name ("wide-resnet-34-10"), as checkpoints have always stored it.
+    public init(from decoder: any Decoder) throws {
+        try self.init(name: decoder.singleValueContainer().decode(String.self))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
     }
 
     public var description: String {
@@ -67,11 +77,11 @@ public func loadModel(from url: URL, device: Device = .cpu) throws -> (model: an
     let file = try Checkpoint.read(url)
     let metadata = CheckpointMetadata(file.metadata)
     guard let name = metadata.model else {
-        throw TorchError("\(url.lastPathComponent): no 'model' in the checkpoint metadata, so deat cannot tell which model it holds")
+        throw ModelError("\(url.lastPathComponent): no 'model' in the checkpoint metadata, so deat cannot tell which model it holds")
     }
     let kind = try ModelKind(name: name)
     guard let mean = metadata.normalizeMean, let std = metadata.normalizeStd else {
-        throw TorchError("\(url.lastPathComponent): no normalize_mean/normalize_std in the checkpoint metadata")
+        throw ModelError("\(url.lastPathComponent): no normalize_mean/normalize_std in the checkpoint metadata")
     }
     let classes = metadata.classes ?? file[kind.classifierKey]?.shape.first ?? 10
     let model = try kind.build(classes: classes, normalization: Normalization(mean: mean, std: std), device: device)

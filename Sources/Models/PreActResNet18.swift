@@ -1,5 +1,5 @@
 // PreActResNet18.swift: PreActResNet-18 exactly as locuslab/fast_adversarial (and DEAT) define it
-// (reference-methods.md §4.1): stem conv without BN, 4 stages × 2 pre-activation blocks, the
+// (docs/methods.md §4.1): stem conv without BN, 4 stages × 2 pre-activation blocks, the
 // shortcut applied to the raw block input, ReLU(bn) → avg_pool 4 → linear. 11,172,170 parameters,
 // 107 state_dict entries; keys such as `layer2.0.shortcut.0.weight`, `bn.num_batches_tracked`.
 // PyTorch twin: scripts/bench/models.py `PreActResNet18`.

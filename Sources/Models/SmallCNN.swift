@@ -1,4 +1,4 @@
-// SmallCNN.swift: deat's model for Fashion-MNIST/MNIST (reference-methods.md §8 defaults).
+// SmallCNN.swift: deat's model for Fashion-MNIST/MNIST (docs/methods.md §8 defaults).
 // Three 3×3 convolutions (1→32, 32→64 stride 2, 64→128 stride 2), ReLU after each, global average
 // pooling and a linear classifier: 28×28 → 28 → 14 → 7 → 1. Its PyTorch twin is
 // scripts/bench/models.py `SmallCNN`, with the same state_dict keys:

@@ -1,4 +1,4 @@
-// WideResNet.swift: WideResNet-depth-widen as TRADES/MART/DEAT define it (reference-methods.md §4.2):
+// WideResNet.swift: WideResNet-depth-widen as TRADES/MART/DEAT define it (docs/methods.md §4.2):
 // groups `block1..3.layer.i` of BasicBlocks, `convShortcut` on the *activated* input when the width
 // changes, ReLU(bn1) → avg_pool 8 → fc. Conv weights N(0, √(2/(k²·out))), BN 1/0, fc bias 0.
 // WRN-34-10: 46,160,474 parameters, 191 state_dict entries, without TRADES's unused `sub_block1`.
@@ -68,7 +68,7 @@ public final class WideResNet: Layer {
         normalization: Normalization = .cifar10, device: Device = .cpu, generator: Generator? = nil
     ) throws {
         guard depth >= 10, (depth - 4) % 6 == 0, widen >= 1 else {
-            throw TorchError("WideResNet needs depth = 6n + 4 (n ≥ 1) and widen ≥ 1, got depth \(depth), widen \(widen)")
+            throw ModelError("WideResNet needs depth = 6n + 4 (n ≥ 1) and widen ≥ 1, got depth \(depth), widen \(widen)")
         }
         let n = (depth - 4) / 6
         let channels = [16, 16 * widen, 32 * widen, 64 * widen]

@@ -1,6 +1,6 @@
 // Checkpoint.swift: modules ↔ safetensors files with PyTorch state_dict keys, so a deat checkpoint
 // loads into the reference PyTorch definition with load_state_dict(strict=True) and back
-// (reference-methods.md §4.4, §8; style-anchors.md §7). Loading is strict: every missing,
+// (docs/methods.md §4.4, §8; docs/architecture.md §7). Loading is strict: every missing,
 // unexpected and wrong-shape key is listed in one error. Writes are atomic (SafeTensors' writer).
 import Foundation
 import SafeTensors
@@ -18,7 +18,7 @@ public enum Checkpoint {
     public static func save(_ tensors: [(name: String, tensor: Tensor)], metadata: [String: String], to url: URL) throws {
         for (name, tensor) in tensors where tensor.dtype.isFloatingPoint {
             guard try tensor.isFinite().all().item() != 0 else {
-                throw TorchError("refusing to write \(url.lastPathComponent): tensor \"\(name)\" holds NaN or infinite values (did training diverge?); the previous file is kept")
+                throw NNError("refusing to write \(url.lastPathComponent): tensor \"\(name)\" holds NaN or infinite values (did training diverge?); the previous file is kept")
             }
         }
         let entries = try tensors.map { name, tensor in
@@ -54,7 +54,7 @@ public enum Checkpoint {
             let entry = file[name]!  // present: checkNames passed
             let type = try DType(entry.dtype, tensor: name, source: source)
             guard type == target.dtype || (type.isFloatingPoint && target.dtype.isFloatingPoint) else {
-                throw TorchError("\(source): tensor \"\(name)\" is \(entry.dtype) but the model holds \(target.dtype)")
+                throw NNError("\(source): tensor \"\(name)\" is \(entry.dtype) but the model holds \(target.dtype)")
             }
             return try tensor(entry, source: source)
         }
@@ -96,7 +96,7 @@ extension DType {
         case .f64: self = .float64
         case .bool: self = .bool
         case .u16, .u32, .u64:
-            throw TorchError("\(source): tensor \"\(name)\" has dtype \(type), which libtorch 1.13 cannot hold")
+            throw NNError("\(source): tensor \"\(name)\" has dtype \(type), which libtorch 1.13 cannot hold")
         }
     }
 }

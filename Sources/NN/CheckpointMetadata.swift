@@ -1,5 +1,5 @@
 // CheckpointMetadata.swift: what a deat checkpoint says about itself, stored as safetensors
-// `__metadata__` strings (reference-methods.md §8): model, dataset, normalisation, method, ε, epoch,
+// `__metadata__` strings (docs/methods.md §8): model, dataset, normalisation, method, ε, epoch,
 // deat version. Unknown keys are kept, so files from other tools round-trip.
 import Foundation
 import Torch

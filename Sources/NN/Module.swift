@@ -1,4 +1,4 @@
-// Module.swift: how layers own tensors and name them (style-anchors.md §1 "prefix-based names",
+// Module.swift: how layers own tensors and name them (docs/architecture.md §1 "prefix-based names",
 // §2 "explicit keys, no Mirror"). Each layer lists its own parameters, buffers and children under
 // the names PyTorch gives them; everything else (state_dict order, train/eval propagation,
 // parameter lists for optimisers) is derived here once.

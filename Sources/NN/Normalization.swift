@@ -1,4 +1,4 @@
-// Normalization.swift: per-channel mean/std presets (reference-methods.md §4.3, §8). A model
+// Normalization.swift: per-channel mean/std presets (docs/methods.md §4.3, §8). A model
 // applies them inside its forward pass and records them in checkpoint metadata.
 
 /// Per-channel mean and standard deviation of a dataset's training images in [0, 1].

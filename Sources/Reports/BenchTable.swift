@@ -1,5 +1,5 @@
-// BenchTable.swift: the result of `deat bench paper` (issue 11 item 1), laid out like the paper's
-// Table 1 (reference-methods.md §3.1): method, training minutes (training loop only, §0), backward
+// BenchTable.swift: the result of `deat bench paper` (docs/benchmarks.md), laid out like the paper's
+// Table 1 (docs/methods.md §3.1): method, training minutes (training loop only, §0), backward
 // passes, clean, PGD-20, CW-20 and AutoAttack accuracy on the same N test points. Written as
 // bench.json (snake_case keys, like `deat eval`'s report) and bench.md.
 import Foundation

@@ -1,4 +1,4 @@
-// CheckpointAnalysis.swift: `deat analyze` as a library call (issue 11 item 4, reference-methods.md
+// CheckpointAnalysis.swift: `deat analyze` as a library call (the paper's claims, docs/methods.md
 // §6): for each checkpoint, the mean ‖∇_x̃ CE‖₁ at PGD-10 points (proposal 2) and the mean dominant
 // input-Hessian eigenvalue by power iteration on double-backward Hessian-vector products
 // (proposal 3), on the same fixed probe set (the first N test points); then their Pearson and
@@ -42,7 +42,7 @@ public struct CheckpointAnalysis {
         for url in paths {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
-                throw TorchError("\(url.path) does not exist")
+                throw ReportError("\(url.path) does not exist")
             }
             guard isDirectory.boolValue else {
                 items.append(Item(url: url, epoch: nil, epochMagnitude: nil))
@@ -51,7 +51,7 @@ public struct CheckpointAnalysis {
             let run = try RunDirectory(url)
             let models = run.epochModels()
             guard !models.isEmpty else {
-                throw TorchError("\(url.path) holds no epoch-N.safetensors: train with `deat train --keep-epochs`, or name checkpoint files")
+                throw ReportError("\(url.path) holds no epoch-N.safetensors: train with `deat train --keep-epochs`, or name checkpoint files")
             }
             for (epoch, file) in models {
                 let magnitude = run.records.first { $0.epoch == epoch - 1 }?.gradientMagnitude
@@ -62,10 +62,10 @@ public struct CheckpointAnalysis {
     }
 
     public func run(_ items: [Item], progress: (Int, AnalysisTable.Row) -> Void = { _, _ in }) throws -> AnalysisTable {
-        guard let first = items.first else { throw TorchError("no checkpoints to analyse") }
+        guard let first = items.first else { throw ReportError("no checkpoints to analyse") }
         let metadata = CheckpointMetadata(try Checkpoint.read(first.url).metadata)
         let datasetName = dataset ?? metadata.dataset ?? DatasetName.fashionMNIST.rawValue
-        guard let name = DatasetName(rawValue: datasetName) else { throw TorchError("unknown dataset '\(datasetName)'") }
+        guard let name = DatasetName(rawValue: datasetName) else { throw ReportError("unknown dataset '\(datasetName)'") }
         let eps = epsilon ?? metadata.epsilon ?? (datasetName.hasPrefix("cifar") ? 8.0 / 255 : 0.1)
         let directory = URL(fileURLWithPath: dataDirectory ?? name.defaultDirectory ?? ".")
         let testSet = try loadImageSet(name, split: .test, directory: directory)
@@ -74,7 +74,7 @@ public struct CheckpointAnalysis {
         var table = AnalysisTable(
             setting: "\(datasetName), first \(points.count) test points, PGD-\(pgdSteps) (CE, step 2.5ε/\(pgdSteps)) at ε = \(String(format: "%.4g", eps)), "
                 + "λmax by \(powerIterations) power iterations on double-backward Hessian-vector products, normalised-input units "
-                + "(deat's proxies 2 and 3 of reference-methods.md §6; the paper's own estimate is unknown)",
+                + "(deat's proxies 2 and 3 of docs/methods.md §6; the paper's own estimate is unknown)",
             rows: [])
         let (x, y) = try points.batch(0..<points.count)  // float images in [0, 1]
         for (i, item) in items.enumerated() {

@@ -1,4 +1,4 @@
-// HTMLReport.swift: `deat report RUN_DIR…` (issue 11 item 3): one self-contained HTML page (inline
+// HTMLReport.swift: `deat report RUN_DIR…`: one self-contained HTML page (inline
 // SVG and CSS, no external asset, so it opens from a mail attachment or an air-gapped machine) and
 // the same figures as .svg files: per-epoch r, gradient magnitude M(e) with the M+ reference,
 // training loss, validation clean/PGD accuracy, robust accuracy vs ε, the bench table and the
@@ -94,7 +94,7 @@ public struct HTMLReport {
             }
             list.append(Figure(
                 file: "analysis.svg",
-                caption: "Per checkpoint: mean ‖∇_x̃ CE‖₁ at PGD-10 points against the mean largest input-Hessian eigenvalue (deat's proxies, reference-methods.md §6).",
+                caption: "Per checkpoint: mean ‖∇_x̃ CE‖₁ at PGD-10 points against the mean largest input-Hessian eigenvalue (deat's proxies, docs/methods.md §6).",
                 chart: LineChart(title: "Gradient magnitude vs curvature", xLabel: "mean ‖∇x̃ CE‖₁", yLabel: "mean λmax", series: series)))
         }
         return list

@@ -1,5 +1,5 @@
-// LineChart.swift: a small SVG line-chart writer for `deat report` (issue 11 item 3). No package in
-// the offline set draws charts (swift-packages-b.md: Plot is an HTML DSL, not a plotter), so this
+// LineChart.swift: a small SVG line-chart writer for `deat report`. No Swift package at
+// hand draws charts (Plot, the closest, is an HTML DSL, not a plotter), so this
 // one draws exactly what the report needs: numeric x and y axes with "nice" ticks that cover every
 // point, one polyline (or dashed line, or markers only) per series, a legend, escaped text.
 //

@@ -1,5 +1,5 @@
-// PaperBench.swift: `deat bench paper` as a library call (issue 11 item 1): the paper's Table 1
-// comparison (reference-methods.md §2, §3.1) on one dataset and model. Every method trains from the
+// PaperBench.swift: `deat bench paper` as a library call (docs/benchmarks.md): the paper's Table 1
+// comparison (docs/methods.md §2, §3.1) on one dataset and model. Every method trains from the
 // same seed (same initial weights, same data order) for the same epochs with the Trainer, then the
 // selected checkpoint is evaluated with PGD-20, CW-20 and AutoAttack (standard) on the same first N
 // test points with the RobustnessEvaluator. Everything is resumable: a finished method (log complete
@@ -74,7 +74,7 @@ public struct PaperBench {
 
     /// The training configuration of one entry (the paper's defaults for the dataset, then the bench's settings).
     public func config(_ entry: Entry) -> TrainingConfig {
-        var c = TrainingConfig.defaults(method: entry.method, dataset: dataset.rawValue, epsilon: epsilon, iterations: entry.iterations)
+        var c = TrainingConfig.defaults(method: entry.method, dataset: dataset, epsilon: epsilon, iterations: entry.iterations)
         c.dataDirectory = dataDirectory ?? dataset.defaultDirectory ?? ""
         if let epochs { c.epochs = epochs }
         c.trainSubset = trainSubset
@@ -138,7 +138,7 @@ public struct PaperBench {
         _ entry: Entry, config: TrainingConfig, train: TensorDataset, validation: TensorDataset, directory: URL,
         _ report: (Event) -> Void
     ) throws -> Trainer {
-        let kind = try ModelKind(name: config.model)
+        let kind = config.model
         // Same seed as `deat train`: every method starts from the same weights.
         let model = try kind.build(
             classes: train.classCount, normalization: Normalization.forDataset(dataset), device: device,

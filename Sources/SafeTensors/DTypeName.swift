@@ -1,6 +1,6 @@
 // DTypeName.swift: the safetensors dtype names deat reads and writes, with their element sizes.
 //
-// Format: style-anchors.md §7 (huggingface/safetensors `Dtype`, safetensors/src/tensor.rs).
+// Format: docs/architecture.md §7 (huggingface/safetensors `Dtype`, safetensors/src/tensor.rs).
 // The cases are declared in the reference's order, which is increasing alignment; the writer sorts
 // tensors by descending position in this order, then by name, exactly as the reference writer does.
 // The 8-, 6- and 4-bit float names (`F8_E4M3`, `F6_E2M3`, `F4`, …) are deliberately not supported:

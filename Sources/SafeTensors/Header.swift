@@ -1,7 +1,7 @@
 // Header.swift: turns a safetensors header (the JSON after the 8-byte length) into validated tensor
 // records, checking every rule of the format before a single tensor byte is touched or allocated.
 //
-// Format: style-anchors.md §7 and safetensors README "Format": {"name": {"dtype", "shape",
+// Format: docs/architecture.md §7 and safetensors README "Format": {"name": {"dtype", "shape",
 // "data_offsets": [BEGIN, END]}, ..., "__metadata__": {string: string}}; offsets are relative to the
 // data buffer, END is exclusive, the buffer must be covered exactly, without overlaps or holes.
 // Checks per tensor, in order: entry shape (fields, types, duplicates) → dtype known → dimensions

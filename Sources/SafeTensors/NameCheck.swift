@@ -2,7 +2,7 @@
 //
 // Why one error with everything: a prefix mismatch ("module.conv1.weight" vs "conv1.weight") or a
 // wrong architecture shows up as dozens of missing and unexpected keys at once; listing them all in one
-// message shows the pattern, where failing on the first key hides it (style-anchors.md §2, mlx-swift
+// message shows the pattern, where failing on the first key hides it (docs/architecture.md §2, mlx-swift
 // `verify: .all`; §5, "deat's loader names missing and unexpected keys instead").
 //
 // Usage: try checkNames(expected: model.parameterShapes, in: file)

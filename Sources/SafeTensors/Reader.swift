@@ -1,6 +1,6 @@
 // Reader.swift: the in-memory model of a safetensors file and the validating reader.
 //
-// Layout (style-anchors.md §7): u64 little-endian header length N | N bytes of UTF-8 JSON header |
+// Layout (docs/architecture.md §7): u64 little-endian header length N | N bytes of UTF-8 JSON header |
 // data buffer. `parse` checks the length field against the reference's 100 MB limit and the actual
 // byte count before looking at the header, validates the header completely (Header.swift), and only
 // then copies each tensor's bytes out. Every read index is derived from checked offsets, so no input

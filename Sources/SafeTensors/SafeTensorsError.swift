@@ -4,7 +4,7 @@
 // wrong and, for anything about one tensor, which tensor key. `description` is one line that suggests
 // where to look, e.g.
 //   model.safetensors: tensor "conv1.weight": data_offsets [0, 100] hold 100 bytes but F32 [4, 3, 3, 3] needs 432
-// Spec: style-anchors.md §7 ("every reader error named after the tensor key").
+// Spec: docs/architecture.md §7 ("every reader error named after the tensor key").
 
 /// A shape disagreement found by `checkNames(expected:in:)`.
 public struct ShapeMismatch: Equatable, Sendable {

@@ -1,7 +1,7 @@
-// Precision.swift: memory layout and mixed precision (issue 8). Channels-last (NHWC strides) lets
+// Precision.swift: memory layout and mixed precision, for speed on GPUs. Channels-last (NHWC strides) lets
 // cuDNN and oneDNN pick their fastest convolution kernels; autocast runs the ops on libtorch's
 // autocast list (convolutions, matrix products) in bfloat16 or float16 while keeping parameters,
-// losses and reductions in float32, as torch.autocast does. Evaluation stays in float32 (attacks.md
+// losses and reductions in float32, as torch.autocast does. Evaluation stays in float32 (docs/attacks.md
 // §13.5): lower precision can hide gradients from an attack.
 import CTorch
 

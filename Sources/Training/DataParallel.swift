@@ -1,5 +1,5 @@
 // DataParallel.swift: what the one training loop does differently when W processes train one model
-// together (issue 10), in one place. Each process trains on its shard of every epoch (DataLoader's
+// together (docs/architecture.md §11), in one place. Each process trains on its shard of every epoch (DataLoader's
 // Shard) with its own minibatches; the rest keeps the processes identical:
 //
 //   start        rank 0's TrainState, parameters, buffers (BatchNorm) and momentum are broadcast, so a

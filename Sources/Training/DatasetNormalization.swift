@@ -1,5 +1,5 @@
 // DatasetNormalization.swift: which per-channel mean/std a model trained on each dataset uses
-// (reference-methods.md §4.3, §8). Lives in Training, the lowest layer that knows both datasets and
+// (docs/methods.md §4.3, §8). Lives in Training, the lowest layer that knows both datasets and
 // models, so `deat train` and `deat bench paper` build models the same way.
 import DataFormats
 import Datasets

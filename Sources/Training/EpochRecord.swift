@@ -1,5 +1,5 @@
 // EpochRecord.swift: one line of a run's log (`log.jsonl`): the accounting the paper uses
-// (reference-methods.md §0, §1.4; issue 7 item 3), written after every epoch.
+// (docs/methods.md §0, §1.4: passes and time, so methods compare by cost), written after every epoch.
 
 public struct EpochRecord: Codable, Sendable, Equatable {
     public var epoch: Int

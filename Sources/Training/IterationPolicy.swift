@@ -4,7 +4,7 @@
 public enum IterationPolicy: Codable, Sendable, Equatable, CustomStringConvertible {
     /// The same count every epoch (FREE-m, PGD-K, TRADES, MART).
     case fixed(Int)
-    /// DEAT-d: r(e) = min(⌊e / every⌋ + 1, maximum) (reference-methods.md §1.5).
+    /// DEAT-d: r(e) = min(⌊e / every⌋ + 1, maximum) (docs/methods.md §1.5).
     case linear(every: Int, maximum: Int)
     /// The M+ rule (MPlusRule.swift).
     case mPlus(MPlusController)

@@ -1,5 +1,5 @@
 // Losses.swift: the outer losses of TRADES and MART exactly as their reference code computes them
-// (reference-methods.md §2; checked against PyTorch in Tests/TrainingTests).
+// (docs/methods.md §2; checked against PyTorch in Tests/TrainingTests).
 import Torch
 
 public enum TrainingLoss {

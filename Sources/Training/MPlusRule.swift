@@ -1,4 +1,4 @@
-// MPlusRule.swift: the M+ acceleration rule, written once (reference-methods.md §1.3, §2.2).
+// MPlusRule.swift: the M+ acceleration rule, written once (docs/methods.md §1.3, §2.2).
 // Every method reports the gradient magnitude of each minibatch; at the end of an epoch the rule
 // decides whether the iteration count (DEAT's replays r, PGD/TRADES/MART's attack steps n) rises:
 //

@@ -1,5 +1,5 @@
 // MethodName.swift: the methods `deat train --method` offers, and how each is built from a config
-// with the reference settings (reference-methods.md §1.2, §2, §2.2, §8).
+// with the reference settings (docs/methods.md §1.2, §2, §2.2, §8).
 
 public enum MethodName: String, Codable, Sendable, CaseIterable {
     case mplusDEAT = "mplus-deat"

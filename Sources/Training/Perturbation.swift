@@ -1,4 +1,4 @@
-// Perturbation.swift: the δ bookkeeping every method shares (reference-methods.md §0):
+// Perturbation.swift: the δ bookkeeping every method shares (docs/methods.md §0):
 // clipEps(δ) = clamp(δ, −ε, ε), clipBox(δ, x) = clamp(δ, −x, 1 − x) so that x + δ ∈ [0, 1],
 // the signed ascent step, and the L1 magnitude in normalised units used by the M+ rule.
 import Torch
@@ -41,7 +41,7 @@ func ascend(_ delta: Tensor, gradient: Tensor, stepSize: Double, epsilon: Double
     try box.clip((delta.detached() + gradient.sign() * stepSize).clamped(min: -epsilon, max: epsilon))
 }
 
-/// ‖∂L/∂x̃‖₁ = Σ |∂L/∂x · σ_c|, the quantity M+ sums (reference-methods.md §1.3, §7 "magnitude units").
+/// ‖∂L/∂x̃‖₁ = Σ |∂L/∂x · σ_c|, the quantity M+ sums (docs/methods.md §1.3, §7 "magnitude units").
 func normalizedL1(_ gradient: Tensor, inputScale: Tensor) throws -> Tensor {
     try (gradient * inputScale).abs().sum(dtype: .float64)
 }

@@ -81,19 +81,19 @@ public struct RunFiles: Sendable {
     public static func savedConfig(in directory: URL) throws -> TrainingConfig {
         let files = try RunFiles(directory: directory)
         guard FileManager.default.fileExists(atPath: files.checkpoint.path) else {
-            throw TorchError("\(files.checkpoint.path) does not exist: nothing to resume (start a run with --out \(directory.path))")
+            throw TrainingError("\(files.checkpoint.path) does not exist: nothing to resume (start a run with --out \(directory.path))")
         }
         return try files.readState(Checkpoint.read(files.checkpoint)).config
     }
 
     func readState(_ file: SafeTensorsFile) throws -> TrainState {
         guard let json = file.metadata[Self.stateKey] else {
-            throw TorchError("\(checkpoint.lastPathComponent) has no training state: it is a model file, not a resumable checkpoint")
+            throw TrainingError("\(checkpoint.lastPathComponent) has no training state: it is a model file, not a resumable checkpoint")
         }
         do {
             return try JSONDecoder().decode(TrainState.self, from: Data(json.utf8))
         } catch {
-            throw TorchError("\(checkpoint.lastPathComponent): the training state is unreadable (\(error))")
+            throw TrainingError("\(checkpoint.lastPathComponent): the training state is unreadable (\(error))")
         }
     }
 

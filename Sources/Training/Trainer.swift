@@ -1,7 +1,7 @@
-// Trainer.swift: the one training loop (style-anchors.md §6: methods supply the per-batch step,
+// Trainer.swift: the one training loop (docs/architecture.md §6: methods supply the per-batch step,
 // the loop is never copied). Per epoch: minibatches from the seeded loader, the learning rate set
 // once per minibatch, the method's step, the accounting, the M+ decision, validation (clean and
-// PGD-K with the CW loss on the first N test points, reference-methods.md §0), the log line and a
+// PGD-K with the CW loss on the first N test points, docs/methods.md §0), the log line and a
 // checkpoint. A run killed at any moment resumes from its last checkpoint to the same final weights:
 // every random draw is a function of (seed, epoch, batch), and the checkpoint holds the rest.
 import Attacks
@@ -10,7 +10,6 @@ import Foundation
 import Models
 import NN
 import SafeTensors
-import Storage
 import Torch
 
 /// What the loop reports while it runs (the CLI draws progress from these).
@@ -51,13 +50,14 @@ public final class Trainer {
     /// The dtype the training steps autocast to, nil for float32.
     private let autocastType: DType?
 
-    static func autocastType(_ name: String) throws -> DType {
-        switch name {
-        case "bf16": .bfloat16
+    /// The dtype the steps autocast to (nil: float32); fp16 is refused with the reason.
+    static func autocastType(_ precision: TrainingPrecision) throws -> DType? {
+        switch precision {
+        case .fp32: nil
+        case .bf16: .bfloat16
         // float16's range needs the loss scaled (PyTorch's GradScaler) or small gradients vanish; bfloat16
         // has float32's range, so deat trains with it alone rather than with an unscaled float16.
-        case "fp16": throw TorchError("fp16 autocast needs loss scaling, which deat's training does not do; use bf16")
-        default: throw TorchError("unknown autocast precision '\(name)' (expected bf16)")
+        case .fp16: throw TrainingError("fp16 autocast needs loss scaling, which deat's training does not do; use bf16")
         }
     }
 
@@ -68,8 +68,8 @@ public final class Trainer {
         config: TrainingConfig, model: any Layer, normalization: Normalization, train: TensorDataset,
         validation: TensorDataset, directory: URL, group: ProcessGroup? = nil
     ) throws {
-        guard (config.worldSize ?? 1) == (group?.worldSize ?? 1) else {
-            throw TorchError("the run is configured for \(config.worldSize ?? 1) process(es) but \(group?.worldSize ?? 1) joined")
+        guard config.worldSize == (group?.worldSize ?? 1) else {
+            throw TrainingError("the run is configured for \(config.worldSize) process(es) but \(group?.worldSize ?? 1) joined")
         }
         self.model = model
         self.normalization = normalization
@@ -86,8 +86,8 @@ public final class Trainer {
             augmentation: config.augment ? .cifar : .none, seed: config.seed,
             shard: try group.map { try DataLoader.Shard(rank: $0.rank, count: $0.worldSize) } ?? .whole)
         parallel?.attach(to: optimizer)
-        if config.channelsLast == true { try model.convert(to: .channelsLast) }
-        autocastType = try config.autocast.map(Self.autocastType)
+        if config.channelsLast { try model.convert(to: .channelsLast) }
+        autocastType = try Self.autocastType(config.autocast)
         inputScale = try Tensor(normalization.std, shape: [1, normalization.std.count, 1, 1], on: device)
         schedule = Self.schedule(config, iterationsPerEpoch: loader.batchesPerEpoch)
         files = try RunFiles(directory: directory)
@@ -126,15 +126,15 @@ public final class Trainer {
 
     private func loadCheckpoint() throws -> Bool {
         guard let saved = try files.loadCheckpoint(model: model, optimizer: optimizer) else { return false }
-        guard (saved.config.worldSize ?? 1) == (state.config.worldSize ?? 1) else {
-            throw TorchError("\(files.checkpoint.path) was written by \(saved.config.worldSize ?? 1) process(es); resume it with as many (--nproc-per-node \(saved.config.worldSize ?? 1)), since the data order depends on it")
+        guard saved.config.worldSize == state.config.worldSize else {
+            throw TrainingError("\(files.checkpoint.path) was written by \(saved.config.worldSize) process(es); resume it with as many (--nproc-per-node \(saved.config.worldSize)), since the data order depends on it")
         }
         var comparable = saved.config
         comparable.stopAfterBatches = state.config.stopAfterBatches
         comparable.keepEpochs = state.config.keepEpochs  // may be switched on when resuming
         comparable.checkpointMinutes = state.config.checkpointMinutes  // --resume DIR --checkpoint-minutes N
         guard comparable == state.config else {
-            throw TorchError("\(files.checkpoint.path) was written by a run with other settings; use another --out or resume with the same options")
+            throw TrainingError("\(files.checkpoint.path) was written by a run with other settings; use another --out or resume with the same options")
         }
         let (stop, keep, minutes) = (state.config.stopAfterBatches, state.config.keepEpochs, state.config.checkpointMinutes)
         state = saved
@@ -145,68 +145,98 @@ public final class Trainer {
         return true
     }
 
-    /// Trains until the configured epochs are done (or `stopAfterBatches`).
+    /// Trains until the configured epochs are done (or `stopAfterBatches`). `report` sees every
+    /// event as it happens; `.batch` comes after the minibatch is counted in the state and before
+    /// any checkpoint of it.
     public func run(_ report: (TrainingEvent) -> Void = { _ in }) throws {
         try synchronizeStart()
         model.train()
         report(.started(resumedAt: state.epoch > 0 || state.batch > 0 ? (state.epoch, state.batch) : nil))
         var lastCheckpoint = Date()
         while !state.finished {
-            let epoch = state.epoch
-            let batches = loader.epoch(epoch)
-            var index = 0
-            let epochStart = Date()
-            let secondsBefore = state.tally.seconds
-            var imagesSinceStart = 0  // this process's, for the images/s shown while training
-            while let (x, y) = try batches.nextBatch() {
-                defer { index += 1 }
-                if index < state.batch { continue }  // resumed mid-epoch: these were trained before the kill
-                if let stop = state.config.stopAfterBatches, state.batchesTrained >= stop { return }
-                let iteration = epoch * loader.batchesPerEpoch + index
-                optimizer.learningRate = schedule.rate(at: iteration)
-                let context = StepContext(
-                    model: model, optimizer: optimizer, inputScale: inputScale, epsilon: state.config.epsilon, epoch: epoch,
-                    generator: try Generator(
-                        seed: Self.batchSeed(state.config.seed, epoch: epoch, batch: index, rank: parallel?.rank ?? 0), device: x.device))
-                let input = state.config.channelsLast == true ? try x.to(memoryFormat: .channelsLast) : x
-                let result = try autocastType.map { type in
-                    try Autocast.run(on: x.device, dtype: type) { try method.step(images: input, labels: y, context: context) }
-                } ?? method.step(images: input, labels: y, context: context)
-                var diverged = !result.loss.isFinite
-                var checkpoint = Date().timeIntervalSince(lastCheckpoint) > state.config.checkpointMinutes * 60 && index + 1 < batches.batchCount
-                if let parallel {
-                    // All processes stop together, and checkpoint together when rank 0's clock says so.
-                    (diverged, checkpoint) = try parallel.agree(lossFinite: result.loss.isFinite, wantCheckpoint: checkpoint)
-                }
-                guard !diverged else {
-                    throw TrainingDiverged(epoch: epoch, batch: index, loss: result.loss, onAnotherProcess: result.loss.isFinite)
-                }
-                state.tally.add(result)
-                state.tally.seconds = secondsBefore + Date().timeIntervalSince(epochStart)
-                state.tally.dataWaitSeconds = batches.waitSeconds
-                method.policy.accumulate(result.gradientMagnitude)
-                state.policy = method.policy
-                state.batch = index + 1
-                state.batchesTrained += 1
-                FaultInjection.reached("batch")  // test-only kill point (SafeTensors/FaultInjection.swift)
-                imagesSinceStart += result.examples
-                let rate = Double(imagesSinceStart * (parallel?.worldSize ?? 1)) / max(Date().timeIntervalSince(epochStart), 1e-9)
-                report(.batch(epoch: epoch, batch: index + 1, of: batches.batchCount, iterations: method.policy.count(epoch: epoch),
-                              loss: state.tally.lossSum / Double(max(state.tally.examples, 1)), imagesPerSecond: rate))
-                if checkpoint {
-                    try parallel?.combine(&state, epochEnd: false)
-                    if isWriter {
-                        try files.saveCheckpoint(state, model: model, optimizer: optimizer, metadata: metadata(epoch: epoch))
-                    }
-                    lastCheckpoint = Date()
-                    report(.checkpointed(epoch: epoch, batch: state.batch))
-                }
-            }
+            guard try trainEpoch(lastCheckpoint: &lastCheckpoint, report) else { return }
             try finishEpoch(report)
             lastCheckpoint = Date()
         }
     }
 
+    /// The minibatches of the current epoch from `state.batch` on; false when `stopAfterBatches`
+    /// ended the run inside it.
+    private func trainEpoch(lastCheckpoint: inout Date, _ report: (TrainingEvent) -> Void) throws -> Bool {
+        let epoch = state.epoch
+        let batches = loader.epoch(epoch)
+        let epochStart = Date()
+        let secondsBefore = state.tally.seconds
+        var imagesSinceStart = 0  // this process's, for the images/s shown while training
+        var index = 0
+        while let (x, y) = try batches.nextBatch() {
+            defer { index += 1 }
+            if index < state.batch { continue }  // resumed mid-epoch: these were trained before the kill
+            if let stop = state.config.stopAfterBatches, state.batchesTrained >= stop { return false }
+            let result = try step(images: x, labels: y, epoch: epoch, batch: index)
+            let wantCheckpoint = Date().timeIntervalSince(lastCheckpoint) > state.config.checkpointMinutes * 60
+                && index + 1 < batches.batchCount
+            let checkpoint = try agree(on: result, epoch: epoch, batch: index, wantCheckpoint: wantCheckpoint)
+            count(result, batch: index, seconds: secondsBefore + Date().timeIntervalSince(epochStart), dataWait: batches.waitSeconds)
+            imagesSinceStart += result.examples
+            let rate = Double(imagesSinceStart * state.config.worldSize) / max(Date().timeIntervalSince(epochStart), 1e-9)
+            report(.batch(epoch: epoch, batch: index + 1, of: batches.batchCount, iterations: method.policy.count(epoch: epoch),
+                          loss: state.tally.lossSum / Double(max(state.tally.examples, 1)), imagesPerSecond: rate))
+            if checkpoint {
+                try checkpointMidEpoch(epoch: epoch)
+                lastCheckpoint = Date()
+                report(.checkpointed(epoch: epoch, batch: state.batch))
+            }
+        }
+        return true
+    }
+
+    /// One minibatch through the method, at this iteration's learning rate, with its own generator,
+    /// in the run's layout and precision.
+    private func step(images x: Tensor, labels y: Tensor, epoch: Int, batch index: Int) throws -> StepResult {
+        optimizer.learningRate = schedule.rate(at: epoch * loader.batchesPerEpoch + index)
+        let context = StepContext(
+            model: model, optimizer: optimizer, inputScale: inputScale, epsilon: state.config.epsilon, epoch: epoch,
+            generator: try Generator(
+                seed: Self.batchSeed(state.config.seed, epoch: epoch, batch: index, rank: parallel?.rank ?? 0), device: x.device))
+        let input = state.config.channelsLast ? try x.to(memoryFormat: .channelsLast) : x
+        guard let autocastType else { return try method.step(images: input, labels: y, context: context) }
+        return try Autocast.run(on: x.device, dtype: autocastType) { try method.step(images: input, labels: y, context: context) }
+    }
+
+    /// Stops on a non-finite loss (every process together), and says whether to checkpoint now
+    /// (when rank 0's clock says so).
+    private func agree(on result: StepResult, epoch: Int, batch: Int, wantCheckpoint: Bool) throws -> Bool {
+        var (diverged, checkpoint) = (!result.loss.isFinite, wantCheckpoint)
+        if let parallel {
+            (diverged, checkpoint) = try parallel.agree(lossFinite: result.loss.isFinite, wantCheckpoint: wantCheckpoint)
+        }
+        guard !diverged else {
+            throw TrainingDiverged(epoch: epoch, batch: batch, loss: result.loss, onAnotherProcess: result.loss.isFinite)
+        }
+        return checkpoint
+    }
+
+    /// The accounting of one trained minibatch, and the M+ sum.
+    private func count(_ result: StepResult, batch index: Int, seconds: Double, dataWait: Double) {
+        state.tally.add(result)
+        state.tally.seconds = seconds
+        state.tally.dataWaitSeconds = dataWait
+        method.policy.accumulate(result.gradientMagnitude)
+        state.policy = method.policy
+        state.batch = index + 1
+        state.batchesTrained += 1
+    }
+
+    private func checkpointMidEpoch(epoch: Int) throws {
+        try parallel?.combine(&state, epochEnd: false)
+        if isWriter {
+            try files.saveCheckpoint(state, model: model, optimizer: optimizer, metadata: metadata(epoch: epoch))
+        }
+    }
+
+    /// The epoch's end: the M+ decision (on every process's sums), validation, the log record, and
+    /// the epoch's files.
     private func finishEpoch(_ report: (TrainingEvent) -> Void) throws {
         let epoch = state.epoch
         let iterations = method.policy.count(epoch: epoch)
@@ -220,6 +250,14 @@ public final class Trainer {
         // Only the writer validates and writes; the others go on to the next epoch and wait for it
         // in their first collective.
         let (clean, robust, description) = isWriter ? try validate(epoch: epoch) : (0, 0, "rank 0 only")
+        let record = closeEpoch(epoch, iterations: iterations, clean: clean, robust: robust, validation: description)
+        if isWriter { try saveEpochFiles(after: epoch, robust: robust) }
+        report(.epochFinished(record))
+        if isWriter { report(.checkpointed(epoch: state.epoch, batch: 0)) }
+    }
+
+    /// Adds the epoch's record to the log and moves the state to the next epoch.
+    private func closeEpoch(_ epoch: Int, iterations: Int, clean: Double, robust: Double, validation: String) -> EpochRecord {
         let t = state.tally
         state.totalForwardPasses += t.forwardPasses
         state.totalBackwardPasses += t.backwardPasses
@@ -233,16 +271,18 @@ public final class Trainer {
             forwardPasses: t.forwardPasses, backwardPasses: t.backwardPasses, totalForwardPasses: state.totalForwardPasses,
             totalBackwardPasses: state.totalBackwardPasses, seconds: t.seconds, totalSeconds: state.totalSeconds,
             gradientMagnitude: t.magnitude, mPlusReference: reference, cleanAccuracy: clean, robustAccuracy: robust,
-            validation: description, dataWaitSeconds: t.dataWaitSeconds)
+            validation: validation, dataWaitSeconds: t.dataWaitSeconds)
         state.records.append(record)
         state.policy = method.policy
         state.tally = EpochTally()
         state.epoch += 1
         state.batch = 0
-        guard isWriter else {
-            report(.epochFinished(record))
-            return
-        }
+        return record
+    }
+
+    /// best.safetensors (when validation improved), model.safetensors, epoch-N, then the resumable
+    /// checkpoint and the log.
+    private func saveEpochFiles(after epoch: Int, robust: Double) throws {
         let meta = metadata(epoch: epoch + 1)
         if robust > state.bestRobustAccuracy {
             state.bestRobustAccuracy = robust
@@ -250,11 +290,9 @@ public final class Trainer {
         }
         try Checkpoint.save(model, metadata: meta, to: files.model)
         // Before the resumable checkpoint: a kill in between redoes the epoch and rewrites this file.
-        if state.config.keepEpochs == true { try Checkpoint.save(model, metadata: meta, to: files.epochModel(epoch + 1)) }
+        if state.config.keepEpochs { try Checkpoint.save(model, metadata: meta, to: files.epochModel(epoch + 1)) }
         try files.saveCheckpoint(state, model: model, optimizer: optimizer, metadata: meta)
         try files.writeLog(state.records)
-        report(.epochFinished(record))
-        report(.checkpointed(epoch: state.epoch, batch: 0))
     }
 
     /// Clean and PGD-K (CW loss, step 2.5ε/K) accuracy on the fixed validation subset, eval mode.
@@ -280,7 +318,7 @@ public final class Trainer {
     private func metadata(epoch: Int) -> CheckpointMetadata {
         let c = state.config
         return CheckpointMetadata(
-            model: c.model, classes: validation.classCount, dataset: c.dataset, normalizeMean: normalization.mean,
+            model: c.model.description, classes: validation.classCount, dataset: c.dataset.rawValue, normalizeMean: normalization.mean,
             normalizeStd: normalization.std, method: c.method.rawValue, epsilon: c.epsilon, epoch: epoch)
     }
 

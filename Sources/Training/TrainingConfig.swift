@@ -1,11 +1,15 @@
 // TrainingConfig.swift: every setting of a training run, saved in its checkpoints so that
 // `deat train --resume DIR` rebuilds exactly the same run. Defaults per dataset follow the paper
-// for CIFAR (reference-methods.md §1.2, §2) and deat's own choices for Fashion-MNIST (§8).
+// for CIFAR (docs/methods.md §1.2, §2) and deat's own choices for Fashion-MNIST (§8). Settings
+// added after checkpoints were first written (`keepEpochs`, `worldSize`, `channelsLast`,
+// `autocast`) decode to their defaults when an older checkpoint lacks them (`Defaulted`).
+import DataFormats
+import Models
 
 public struct TrainingConfig: Codable, Sendable, Equatable {
     public var method: MethodName
-    public var model: String
-    public var dataset: String
+    public var model: ModelKind
+    public var dataset: DatasetName
     public var dataDirectory: String
     public var epochs: Int
     public var batchSize: Int
@@ -37,19 +41,16 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     public var checkpointMinutes: Double = 10
     /// Stop after this many batches in total (tests and SIGKILL experiments); nil: train to the end.
     public var stopAfterBatches: Int?
-    /// Also keep the model after every epoch as epoch-N.safetensors (for `deat analyze`). Optional
-    /// rather than defaulted, so that checkpoints written before it existed still decode (the
-    /// synthesised Decodable treats an Optional's missing key as nil; nil means off).
-    public var keepEpochs: Bool?
+    /// Also keep the model after every epoch as epoch-N.safetensors (for `deat analyze`).
+    @Defaulted<Off> public var keepEpochs: Bool = false
     /// Processes that train together (data-parallel, `--nproc-per-node` or a launcher's WORLD_SIZE),
-    /// each on its shard of every epoch with `batchSize` images per minibatch; nil means 1. A run
-    /// resumes only with the same count: the data order and the random draws depend on it.
-    public var worldSize: Int?
-    /// Channels-last layout for the model and every batch (faster convolutions on GPUs); nil: off.
-    public var channelsLast: Bool?
-    /// Mixed precision for the training steps: "bf16"; nil: float32. Validation and
-    /// evaluation always run in float32.
-    public var autocast: String?
+    /// each on its shard of every epoch with `batchSize` images per minibatch. A run resumes only
+    /// with the same count: the data order and the random draws depend on it.
+    @Defaulted<OneProcess> public var worldSize: Int = 1
+    /// Channels-last layout for the model and every batch (faster convolutions on GPUs).
+    @Defaulted<Off> public var channelsLast: Bool = false
+    /// Mixed precision for the training steps. Validation and evaluation always run in float32.
+    @Defaulted<Float32Steps> public var autocast: TrainingPrecision = .fp32
 
     public enum ScheduleName: String, Codable, Sendable, CaseIterable {
         /// ×0.1 at T/2 and ×0.01 at 4T/5 of the iterations (DEAT's Table 1 setting).
@@ -62,8 +63,8 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
 
     /// Paper settings for CIFAR-10/100, deat's for Fashion-MNIST/MNIST; step sizes that the spec
     /// defines relative to ε or to the step count follow the `epsilon` and `iterations` given.
-    public static func defaults(method: MethodName, dataset: String, epsilon: Double? = nil, iterations: Int? = nil) -> TrainingConfig {
-        let cifar = dataset.hasPrefix("cifar")
+    public static func defaults(method: MethodName, dataset: DatasetName, epsilon: Double? = nil, iterations: Int? = nil) -> TrainingConfig {
+        let cifar = dataset == .cifar10 || dataset == .cifar100
         let epsilon = epsilon ?? (cifar ? 8.0 / 255 : 0.1)
         let iterations = iterations ?? method.defaultIterations
         let alpha: Double = switch method {
@@ -74,8 +75,45 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
         case .standard: 0
         }
         return TrainingConfig(
-            method: method, model: cifar ? "preact-resnet18" : "small-cnn", dataset: dataset, dataDirectory: "",
+            method: method, model: cifar ? .preActResNet18 : .smallCNN, dataset: dataset, dataDirectory: "",
             epochs: cifar ? 50 : 10, batchSize: 128, epsilon: epsilon, alpha: alpha, gamma: 1.01, iterations: iterations,
             learningRate: cifar ? 0.05 : 0.05, schedule: .multistep, trainSubset: nil, augment: cifar)
+    }
+}
+
+/// The precision of the training steps (`deat train --autocast`).
+public enum TrainingPrecision: String, Codable, Sendable, CaseIterable {
+    /// float32 throughout (no autocast).
+    case fp32
+    /// bfloat16 autocast: float32's range, so no loss scaling is needed.
+    case bf16
+    /// float16 autocast: refused for training, since small gradients vanish without loss scaling
+    /// (PyTorch's GradScaler), which deat does not do.
+    case fp16
+}
+
+/// The value a `Defaulted` setting takes when a checkpoint written before it existed lacks it.
+public protocol SettingDefault {
+    associatedtype Value: Codable, Equatable, Sendable
+    static var value: Value { get }
+}
+public enum Off: SettingDefault { public static var value: Bool { false } }
+public enum OneProcess: SettingDefault { public static var value: Int { 1 } }
+public enum Float32Steps: SettingDefault { public static var value: TrainingPrecision { .fp32 } }
+
+/// A setting that decodes to `Default.value` when its key is missing, and is encoded as the plain
+/// value: old checkpoints resume with the default instead of failing, with no nil/false tri-state.
+@propertyWrapper
+public struct Defaulted<Default: SettingDefault>: Codable, Equatable, Sendable {
+    public var wrappedValue: Default.Value
+    public init(wrappedValue: Default.Value) { self.wrappedValue = wrappedValue }
+    public init(from decoder: any Decoder) throws { wrappedValue = try Default.Value(from: decoder) }
+    public func encode(to encoder: any Encoder) throws { try wrappedValue.encode(to: encoder) }
+}
+
+extension KeyedDecodingContainer {
+    /// Synthesised `Decodable` calls this for every `Defaulted` property: a missing key is the default.
+    public func decode<D>(_ type: Defaulted<D>.Type, forKey key: Key) throws -> Defaulted<D> {
+        try decodeIfPresent(type, forKey: key) ?? Defaulted(wrappedValue: D.value)
     }
 }

@@ -1,4 +1,4 @@
-// FGSM, FGSM-RS, PGD (L∞, CE/CW/DLR) and PGD-L2 (attacks.md §3–§5): every iterate admissible, the
+// FGSM, FGSM-RS, PGD (L∞, CE/CW/DLR) and PGD-L2 (docs/attacks.md §3–§5): every iterate admissible, the
 // PyTorch oracle on a linear model, hand-derived steps, bookkeeping, modes and parameter grads.
 import Attacks
 import NN

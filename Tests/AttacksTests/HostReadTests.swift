@@ -1,4 +1,4 @@
-// Host reads (issue 8): an attack's iterations never read from the device (each read is a GPU
+// Host reads (docs/architecture.md §13): an attack's iterations never read from the device (each read is a GPU
 // synchronisation); PGD decides everything with tensor ops and reads nothing until its caller does.
 import Attacks
 import Testing

@@ -1,4 +1,4 @@
-// The losses of attacks.md §2 against the PyTorch oracle, hand-derived values and their invariances.
+// The losses of docs/attacks.md §2 against the PyTorch oracle, hand-derived values and their invariances.
 import Attacks
 import Foundation
 import Testing

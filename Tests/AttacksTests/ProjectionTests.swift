@@ -1,4 +1,4 @@
-// The threat model of attacks.md §1: projections land in ε-ball ∩ [0, 1]; admissibility catches
+// The threat model of docs/attacks.md §1: projections land in ε-ball ∩ [0, 1]; admissibility catches
 // every way out (ε, box, NaN).
 import Attacks
 import Testing

@@ -101,10 +101,10 @@ func referenceCropFlip(_ image: ArraySlice<Float>, channels: Int, height: Int, w
 
     @Test func rejectsBadShapes() throws {
         let crop = RandomCropFlip(padding: 1)
-        #expect(throws: TorchError.self) { try crop.apply(to: Tensor.zeros([3, 4, 4]), generator: Generator(seed: 0)) }
+        #expect(throws: DataPipelineError.self) { try crop.apply(to: Tensor.zeros([3, 4, 4]), generator: Generator(seed: 0)) }
         let draws = try crop.draw(batchSize: 2, generator: Generator(seed: 0))
-        #expect(throws: TorchError.self) { try crop.apply(to: Tensor.zeros([3, 1, 4, 4]), draws: draws) }
-        #expect(throws: TorchError.self) {
+        #expect(throws: DataPipelineError.self) { try crop.apply(to: Tensor.zeros([3, 1, 4, 4]), draws: draws) }
+        #expect(throws: DataPipelineError.self) {
             try Augmentation.cropFlip(padding: -1).apply(to: Tensor.zeros([1, 1, 4, 4]), generator: Generator(seed: 0))
         }
     }

@@ -121,9 +121,9 @@ import Torch
 
     @Test func rejectsBadSettings() throws {
         let data = try TensorDataset(indexedImageSet(count: 4))
-        #expect(throws: TorchError.self) { try DataLoader(data, batchSize: 0) }
-        #expect(throws: TorchError.self) { try DataLoader(data, batchSize: 2, prefetch: -1) }
-        #expect(throws: TorchError.self) { try DataLoader(data, batchSize: 2, augmentation: .cropFlip(padding: -1)) }
+        #expect(throws: DataPipelineError.self) { try DataLoader(data, batchSize: 0) }
+        #expect(throws: DataPipelineError.self) { try DataLoader(data, batchSize: 2, prefetch: -1) }
+        #expect(throws: DataPipelineError.self) { try DataLoader(data, batchSize: 2, augmentation: .cropFlip(padding: -1)) }
     }
 
     @Test(.enabled(if: FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist")))

@@ -63,7 +63,7 @@ func indexedImageSet(count: Int, channels: Int = 1, height: Int = 4, width: Int 
         // More than there is means all of it; a negative size is an error.
         #expect(try data.first(1000).count == 20)
         #expect(try TensorDataset(set, first: 1000).count == 20)
-        #expect(throws: TorchError.self) { try data.first(-1) }
+        #expect(throws: DataPipelineError.self) { try data.first(-1) }
         #expect(TensorDataset.subsetName(first: 1000, of: 10_000, split: .test) == "first 1000 test points")
         #expect(TensorDataset.subsetName(first: nil, of: 10_000, split: .test) == "all 10000 test points")
         #expect(TensorDataset.subsetName(first: 70_000, of: 60_000, split: .train) == "all 60000 train points")
@@ -71,13 +71,13 @@ func indexedImageSet(count: Int, channels: Int = 1, height: Int = 4, width: Int 
 
     @Test func rejectsInconsistentTensors() throws {
         let images = try Tensor.zeros([3, 1, 2, 2], dtype: .uint8)
-        #expect(throws: TorchError.self) {
+        #expect(throws: DataPipelineError.self) {
             try TensorDataset(images: images.to(dtype: .float32), labels: Tensor([0, 1, 2] as [Int64]), classCount: 3)
         }
-        #expect(throws: TorchError.self) {
+        #expect(throws: DataPipelineError.self) {
             try TensorDataset(images: images, labels: Tensor([0, 1] as [Int64]), classCount: 3)
         }
-        #expect(throws: TorchError.self) {
+        #expect(throws: DataPipelineError.self) {
             try TensorDataset(images: images, labels: Tensor([0, 1, 2] as [Int32]), classCount: 3)
         }
     }

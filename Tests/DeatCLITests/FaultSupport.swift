@@ -1,5 +1,5 @@
 // FaultSupport.swift: running `deat` the ways the fault tests need: killed by the test-only hook
-// (DEAT_FAULT_KILL_AT, Sources/SafeTensors/FaultInjection.swift), killed by a timer, or under a
+// (DEAT_FAULT_KILL_AT, Sources/Storage/FaultInjection.swift), killed by a timer, or under a
 // file-size limit; and reading back what the runs left.
 import Foundation
 import Testing

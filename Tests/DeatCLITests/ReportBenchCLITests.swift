@@ -1,4 +1,4 @@
-// `deat bench paper`, `deat bench peer`, `deat report` and `deat analyze` end to end (issue 11):
+// `deat bench paper`, `deat bench peer`, `deat report` and `deat analyze` end to end (docs/benchmarks.md):
 // help and bad input, and tiny real runs: a run with per-epoch checkpoints analysed and reported,
 // and a two-method bench that a second invocation finds finished.
 import Foundation

@@ -1,4 +1,4 @@
-// Sanity flags (§10.4, §13.7) on models built to trip them, and the end-to-end check of issue 6:
+// Sanity flags (§10.4, §13.7) on models built to trip them, and an end-to-end check of evaluation:
 // on a SmallCNN briefly PGD-trained on Fashion-MNIST, AutoAttack (reduced iterations) gives a
 // robust accuracy no higher than PGD-20's, with a cumulative per-attack table.
 import Attacks

@@ -71,8 +71,8 @@ struct ModelStructureTests {
 
     @Test("unknown model names and impossible depths are clear errors")
     func badNames() throws {
-        #expect(throws: TorchError.self) { try ModelKind(name: "resnet50") }
-        #expect(throws: TorchError.self) { try WideResNet(depth: 33, widen: 10) }
+        #expect(throws: ModelError.self) { try ModelKind(name: "resnet50") }
+        #expect(throws: ModelError.self) { try WideResNet(depth: 33, widen: 10) }
     }
 
     @Test("the models map a batch of images in [0, 1] to logits", arguments: 0..<2)

@@ -52,7 +52,7 @@ struct ModuleTests {
         let x = try Tensor([1, 0, 0.5, 0.75] as [Float], shape: [1, 2, 1, 2])
         #expect(try layer(x).floats() == [1, -1, 1, 2])
         #expect(layer.stateDict().isEmpty)
-        #expect(throws: TorchError.self) { try Normalize(mean: [0.5], std: [0]) }
+        #expect(throws: NNError.self) { try Normalize(mean: [0.5], std: [0]) }
     }
 
     @Test("Dropout is the identity in eval mode; pooling and activation layers match their functions")
@@ -66,14 +66,14 @@ struct ModuleTests {
         #expect(try LeakyReLU(slope: 0.2)(x).floats() == F.leakyRelu(x, slope: 0.2).floats())
         #expect(try Flatten()(x).shape == [1, 16])
         #expect(try AdaptiveAvgPool2d()(x).floats() == [-0.5])
-        #expect(throws: TorchError.self) { try Dropout(p: 1) }
+        #expect(throws: NNError.self) { try Dropout(p: 1) }
     }
 
     @Test("invalid layer sizes are errors")
     func invalidLayers() {
-        #expect(throws: TorchError.self) { try Conv2d(3, 4, kernelSize: 0) }
-        #expect(throws: TorchError.self) { try Conv2d(3, 4, kernelSize: 3, groups: 2) }
-        #expect(throws: TorchError.self) { try Linear(0, 4) }
-        #expect(throws: TorchError.self) { try BatchNorm2d(0) }
+        #expect(throws: NNError.self) { try Conv2d(3, 4, kernelSize: 0) }
+        #expect(throws: NNError.self) { try Conv2d(3, 4, kernelSize: 3, groups: 2) }
+        #expect(throws: NNError.self) { try Linear(0, 4) }
+        #expect(throws: NNError.self) { try BatchNorm2d(0) }
     }
 }

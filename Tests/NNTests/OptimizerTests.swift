@@ -73,15 +73,15 @@ struct OptimizerTests {
         try step(a, optA)
         try step(b, optB)
         #expect(try a.doubles() == b.doubles())
-        #expect(throws: TorchError.self) { try optB.restore(momentumBuffers: []) }
+        #expect(throws: NNError.self) { try optB.restore(momentumBuffers: []) }
     }
 
     @Test("bad hyper-parameters are rejected")
     func invalid() throws {
         let p = try Tensor([1] as [Float]).requiringGrad()
-        #expect(throws: TorchError.self) { try SGD(parameters: [p], learningRate: -1) }
-        #expect(throws: TorchError.self) { try SGD(parameters: [p], learningRate: 0.1, nesterov: true) }
-        #expect(throws: TorchError.self) { try SGD(parameters: [p], learningRate: 0.1, momentum: 0.9, dampening: 0.1, nesterov: true) }
+        #expect(throws: NNError.self) { try SGD(parameters: [p], learningRate: -1) }
+        #expect(throws: NNError.self) { try SGD(parameters: [p], learningRate: 0.1, nesterov: true) }
+        #expect(throws: NNError.self) { try SGD(parameters: [p], learningRate: 0.1, momentum: 0.9, dampening: 0.1, nesterov: true) }
     }
 
     @Test("schedules give PyTorch's learning rates, iteration by iteration")

@@ -1,4 +1,4 @@
-// deat analyze's numerics (reference-methods.md §6): the double-backward Hessian-vector product
+// deat analyze's numerics (docs/methods.md §6): the double-backward Hessian-vector product
 // against central differences of the gradient, the power iteration against a known spectrum, and
 // Pearson/Spearman against hand-computed values.
 import Evaluation

@@ -1,4 +1,4 @@
-// The SVG line-chart writer and the HTML report (issue 11 item 3): every figure parses as XML,
+// The SVG line-chart writer and the HTML report (`deat report`): every figure parses as XML,
 // the axes cover the data, text is escaped, and the page is self-contained.
 import Foundation
 #if canImport(FoundationXML)

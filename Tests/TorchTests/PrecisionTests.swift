@@ -1,4 +1,4 @@
-// Memory layout and mixed precision (issue 8), on the CPU: channels-last keeps values and only
+// Memory layout and mixed precision (GPU speed-ups), on the CPU: channels-last keeps values and only
 // changes strides; setData swaps a tensor's storage under its holders; autocast runs listed ops in
 // bfloat16 inside its region only, and refuses float16 on the CPU.
 import Testing

@@ -1,4 +1,4 @@
-// Data-parallel training (issue 10): 2 ranks (threads of this process over Gloo on loopback) at
+// Data-parallel training (docs/architecture.md §11): 2 ranks (threads of this process over Gloo on loopback) at
 // batch B make exactly the updates one process makes at batch 2B, take the same M+ decisions, and a
 // 2-rank run stopped mid-epoch resumes to the uninterrupted 2-rank run's weights and log.
 import Datasets
@@ -22,8 +22,8 @@ struct DataParallelTests {
         return (try set(128), try set(8))
     }
 
-    static func config(_ method: MethodName, batchSize: Int, worldSize: Int?) -> TrainingConfig {
-        var c = TrainingConfig.defaults(method: method, dataset: "fashion-mnist", iterations: 3)
+    static func config(_ method: MethodName, batchSize: Int, worldSize: Int) -> TrainingConfig {
+        var c = TrainingConfig.defaults(method: method, dataset: .fashionMNIST, iterations: 3)
         c.epochs = 2
         c.batchSize = batchSize
         c.validationSize = 8
@@ -70,7 +70,7 @@ struct DataParallelTests {
             // One epoch: 4 minibatches × 3 replays = 12 all-reduced updates (measured: 8.9e-7 apart). Batch 16
             // and batch 32 sum in different orders, and δ moves by sign(g), so a pixel whose gradient is near 0
             // can step the other way: the runs drift apart chaotically, 1.8e-5 after a second epoch.
-            var one = Self.config(.free, batchSize: 32, worldSize: nil), two = Self.config(.free, batchSize: 16, worldSize: 2)
+            var one = Self.config(.free, batchSize: 32, worldSize: 1), two = Self.config(.free, batchSize: 16, worldSize: 2)
             one.epochs = 1
             two.epochs = 1
             let single = try train(one, ranks: 1, in: dir.appendingPathComponent("one"))
@@ -133,7 +133,7 @@ struct DataParallelTests {
             config.checkpointMinutes = 0
             _ = try train(config, ranks: 2, in: dir)
             // One process with the saved config (worldSize 2) and no group: refused at construction.
-            #expect(throws: TorchError.self) { _ = try train(config, ranks: 1, in: dir, resume: true) }
+            #expect(throws: TrainingError.self) { _ = try train(config, ranks: 1, in: dir, resume: true) }
         }
     }
 }

@@ -1,4 +1,4 @@
-// The M+ rule on scripted epoch sums: it raises the count exactly when reference-methods.md says.
+// The M+ rule on scripted epoch sums: it raises the count exactly when docs/methods.md says.
 import Testing
 @testable import Training
 

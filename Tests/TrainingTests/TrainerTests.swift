@@ -22,7 +22,7 @@ struct TrainerTests {
     }
 
     static func config(_ method: MethodName = .mplusDEAT) -> TrainingConfig {
-        var c = TrainingConfig.defaults(method: method, dataset: "fashion-mnist")
+        var c = TrainingConfig.defaults(method: method, dataset: .fashionMNIST)
         c.epochs = 3
         c.batchSize = 32
         c.validationSize = 16
@@ -107,7 +107,7 @@ struct TrainerTests {
             let (trainSet, validation) = try Self.data()
             let trainer = try Trainer(
                 config: other, model: try SmallCNN(), normalization: .fashionMNIST, train: trainSet, validation: validation, directory: dir)
-            #expect(throws: TorchError.self) { try trainer.resumeIfPossible() }
+            #expect(throws: TrainingError.self) { try trainer.resumeIfPossible() }
         }
     }
 }

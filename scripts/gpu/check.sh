@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# scripts/gpu/check.sh: the GPU machine's whole check in one command (issue 8), for a machine with a
+# scripts/gpu/check.sh: the GPU machine's whole check in one command (README), for a machine with a
 # CUDA PyTorch, g++ and no Swift. It needs dist/deat (or dist/deat.xz) from scripts/gpu/package.sh.
 #
 #   scripts/gpu/check.sh [--device cuda] [--out DIR] [--train 5120] [--epochs 3] [--rounds 3] [--iters 10] [--batch 128]

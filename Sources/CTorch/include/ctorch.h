@@ -1,5 +1,5 @@
 /*
- * ctorch.h: the plain-C interface of deat's libtorch shim (style-anchors.md §1, §9).
+ * ctorch.h: the plain-C interface of deat's libtorch shim (docs/architecture.md §1, §9).
  *
  * Rules every function follows:
  *  - Tensors cross the boundary as opaque `dt_tensor *` handles. Every handle a function returns is

@@ -1,4 +1,4 @@
-// Analyze.swift: `deat analyze CHECKPOINT… | RUN_DIR` (issue 11 item 4, reference-methods.md §6):
+// Analyze.swift: `deat analyze CHECKPOINT… | RUN_DIR` (the paper's claims, docs/methods.md §6):
 // per checkpoint, the mean ‖∇_x̃ CE‖₁ at PGD-10 points and the mean largest input-Hessian eigenvalue
 // (power iteration on double-backward Hessian-vector products) on the same first N test points,
 // then their Pearson and Spearman correlation (and M(e)'s, for a run's epoch-N checkpoints).
@@ -15,7 +15,7 @@ struct Analyze: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Gradient magnitude vs input-space curvature across checkpoints, and their correlation.",
         discussion: """
-            The paper's curvature estimate is not recoverable; deat measures its own proxies (reference-methods.md §6): \
+            The paper's curvature estimate is not recoverable; deat measures its own proxies (docs/methods.md §6): \
             proxy 2, the mean L1 norm of the input gradient of CE at PGD-10 points, and proxy 3, the largest eigenvalue \
             of the input Hessian by power iteration, both in normalised-input units. A directory stands for its \
             epoch-N.safetensors (deat train --keep-epochs), with M(e) from its log.jsonl.

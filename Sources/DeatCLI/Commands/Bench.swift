@@ -1,4 +1,4 @@
-// Bench.swift: `deat bench paper` (issue 11 item 1): the paper's Table 1 comparison in one
+// Bench.swift: `deat bench paper` (docs/benchmarks.md): the paper's Table 1 comparison in one
 // resumable command, through Reports.PaperBench in-process; `deat bench peer` is in BenchPeer.swift.
 //
 //   deat bench paper --threads 2                       # Fashion-MNIST + SmallCNN, the README's defaults

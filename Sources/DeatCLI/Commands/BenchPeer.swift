@@ -1,4 +1,4 @@
-// BenchPeer.swift: `deat bench peer` (issue 11 item 2): M+DEAT and FREE-8 training plus PGD-20
+// BenchPeer.swift: `deat bench peer` (docs/benchmarks.md): M+DEAT and FREE-8 training plus PGD-20
 // evaluation in deat and in PyTorch (scripts/bench/peer.py, /usr/bin/python3, Debian's torch on the
 // same libtorch, the same thread count), alternating deat, PyTorch, deat, PyTorch … so that drift in
 // a shared machine's load hits both sides. Both sides start from the same initial weights and draw
@@ -59,7 +59,7 @@ struct BenchPeer: ParsableCommand {
         for m in methodList where !(m == "mplus-deat" || (m.hasPrefix("free-") && Int(m.dropFirst(5)).map { $0 >= 1 } == true)) {
             throw ValidationError("--methods: '\(m)' is not mplus-deat or free-N")
         }
-        guard runtime.device == "cpu" else { throw ValidationError("deat bench peer runs on the CPU only") }
+        guard runtime.device == .cpu else { throw ValidationError("deat bench peer runs on the CPU only") }
     }
 
     var methodList: [String] { methods.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }

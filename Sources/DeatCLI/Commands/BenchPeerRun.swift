@@ -31,7 +31,7 @@ struct BenchPeerRun: ParsableCommand {
     func run() throws {
         let device = try runtime.apply()
         let entry = try PaperBench.Entry(parsing: method)
-        var config = TrainingConfig.defaults(method: entry.method, dataset: DatasetName.fashionMNIST.rawValue, iterations: entry.iterations)
+        var config = TrainingConfig.defaults(method: entry.method, dataset: .fashionMNIST, iterations: entry.iterations)
         (config.dataDirectory, config.epochs, config.trainSubset) = (dataDir, epochs, trainSubset)
         (config.validationSize, config.seed, config.checkpointMinutes) = (0, runtime.seed, 1e9)
         let folder = URL(fileURLWithPath: dataDir)

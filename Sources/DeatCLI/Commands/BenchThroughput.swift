@@ -1,4 +1,4 @@
-// BenchThroughput.swift: `deat bench throughput` (issue 8 item 3): images/s of one DEAT replay step
+// BenchThroughput.swift: `deat bench throughput` (docs/benchmarks.md): images/s of one DEAT replay step
 // and of one PGD attack step, deat's own code (Training's DEAT, Attacks' PGD) against the same eager
 // loop in PyTorch (scripts/bench/throughput.py) on the same device, batch, layout and precision.
 // Made for the GPU (PreActResNet-18, batch 128, CIFAR-shaped random data); it runs on the CPU too.
@@ -116,7 +116,7 @@ struct BenchThroughput: ParsableCommand {
                 + String(format: "%10.0f", d) + (t.map { String(format: "   %13.0f   %8.3f", $0, d / $0) } ?? "   –"))
         }
         if let seconds = deat[.deatReplay].map(median), kind == .preActResNet18 {
-            // The official M+DEAT CIFAR-10 run (reference-methods.md §1.4): r = 1, 2, 2, 3 … 8 over 50 epochs,
+            // The official M+DEAT CIFAR-10 run (docs/methods.md §1.4): r = 1, 2, 2, 3 … 8 over 50 epochs,
             // 246 replay-epochs of 391 minibatches of 128, at about 24.9 s per replay-epoch on the authors' GPU.
             let replayEpoch = seconds / Double(replays) * (50_000 / Double(batch))
             print(String(format: "M+DEAT CIFAR-10 estimate: %.1f s per replay-epoch (reference run: 24.9 s), %.0f min for its 246 replay-epochs, validation not counted",
@@ -171,7 +171,7 @@ struct BenchThroughput: ParsableCommand {
 
     /// Median seconds per call for each work, from the PyTorch peer in a child process.
     func measurePeer() throws -> [Work: Double] {
-        var arguments = [peers + "/throughput.py", "--threads", "\(runtime.threads)", "--device", runtime.device, "--model", model,
+        var arguments = [peers + "/throughput.py", "--threads", "\(runtime.threads)", "--device", runtime.device.description, "--model", model,
                          "--batch", "\(batch)", "--replays", "\(replays)", "--pgd-steps", "\(pgdSteps)", "--iters", "\(iters)",
                          "--warmup", "\(warmup)", "--work", workList.map(\.rawValue).joined(separator: ",")]
         if channelsLast { arguments.append("--channels-last") }

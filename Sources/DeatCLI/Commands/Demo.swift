@@ -78,7 +78,7 @@ struct Demo: ParsableCommand {
                 try optimizer.step()
                 let value = try loss.item()
                 guard value.isFinite else {
-                    throw TorchError("training diverged: loss is \(value) at epoch \(epoch), batch \(step + 1); lower --lr")
+                    throw CLIError("training diverged: loss is \(value) at epoch \(epoch), batch \(step + 1); lower --lr")
                 }
                 lossSum += value
                 let rate = Double((step + 1) * batchSize) / max(Date().timeIntervalSince(start), 1e-9)

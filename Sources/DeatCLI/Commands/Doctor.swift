@@ -11,7 +11,7 @@ struct Doctor: ParsableCommand {
         abstract: "Show libtorch, threads, devices and BLAS speed; check a model on an input shape.",
         discussion: """
             A BLAS figure far below 10 GFLOP/s usually means libopenblas0-pthread is missing \
-            (scripts/install-deps.sh installs it).
+            (`scripts/dev.sh deps` installs it).
             """
     )
 

@@ -1,6 +1,6 @@
 // Eval.swift: `deat eval MODEL.safetensors`: clean and robust accuracy of a checkpoint on the
 // first N test points under a list of attacks (AutoAttack standard by default), reported as the
-// point-wise worst case with the cumulative accuracy after each attack (attacks.md §1, §10).
+// point-wise worst case with the cumulative accuracy after each attack (docs/attacks.md §1, §10).
 // Writes a JSON report, prints a table, and resumes from its state file when killed.
 import ArgumentParser
 import Attacks

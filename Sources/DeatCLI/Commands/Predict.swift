@@ -1,6 +1,6 @@
 // Predict.swift: `deat predict MODEL --input X --output Y`: a checkpoint's eval-mode logits for a
 // batch of images, written as safetensors. It is how a model trained on one device is checked on
-// another (issue 8: a checkpoint trained on the GPU gives the same logits on the CPU), and how deat's
+// another (a checkpoint trained on the GPU must give the same logits on the CPU), and how deat's
 // outputs are compared with PyTorch's (scripts/interop/check_model.py forward does the same there).
 import ArgumentParser
 import Foundation
@@ -47,10 +47,10 @@ struct Predict: ParsableCommand {
         // The first tensor of every deat model is its first convolution's weight, [out, C, k, k].
         let channels = try network.stateDict()[0].tensor.shape[1]
         guard images.shape.count == 4, images.shape[1] == channels else {
-            throw TorchError("\(input): images of shape \(images.shape) do not fit \(kind), which takes [N, \(channels), H, W]")
+            throw CLIError("\(input): images of shape \(images.shape) do not fit \(kind), which takes [N, \(channels), H, W]")
         }
         if let side = kind.requiredImageSide, images.shape[2] != side || images.shape[3] != side {
-            throw TorchError("\(input): images of shape \(images.shape) do not fit \(kind), which takes \(side)×\(side) images")
+            throw CLIError("\(input): images of shape \(images.shape) do not fit \(kind), which takes \(side)×\(side) images")
         }
         network.train(false)
         var parts: [Tensor] = []
@@ -71,15 +71,15 @@ struct Predict: ParsableCommand {
         let file = try SafeTensorsFile.read(contentsOf: URL(fileURLWithPath: input))
         let name = tensor ?? (file.entries.count == 1 ? file.entries[0].name : "x")
         guard let entry = file[name] else {
-            throw TorchError("\(input): no tensor \"\(name)\" (it holds \(file.names.joined(separator: ", "))); choose one with --tensor")
+            throw CLIError("\(input): no tensor \"\(name)\" (it holds \(file.names.joined(separator: ", "))); choose one with --tensor")
         }
         let raw = try Checkpoint.tensor(entry, source: input)
         if raw.dtype == .uint8 { return try raw.to(dtype: .float32) / 255 }
-        guard raw.dtype.isFloatingPoint else { throw TorchError("\(input): tensor \"\(name)\" is \(entry.dtype); expected float images in [0, 1] or uint8") }
+        guard raw.dtype.isFloatingPoint else { throw CLIError("\(input): tensor \"\(name)\" is \(entry.dtype); expected float images in [0, 1] or uint8") }
         let images = try raw.to(dtype: .float32)
         let inRange = try images.shape.contains(0) || (images.min().item() >= 0 && images.max().item() <= 1)
         guard inRange else {
-            throw TorchError("\(input): tensor \"\(name)\" has values outside [0, 1]; deat models take images in [0, 1] (they normalise inside)")
+            throw CLIError("\(input): tensor \"\(name)\" has values outside [0, 1]; deat models take images in [0, 1] (they normalise inside)")
         }
         return images
     }

@@ -1,4 +1,4 @@
-// ReportCommand.swift: `deat report RUN_DIR…` (issue 11 item 3): a self-contained HTML page and
+// ReportCommand.swift: `deat report RUN_DIR…`: a self-contained HTML page and
 // the same figures as .svg files, from training runs, bench directories, eval reports with an
 // ε-sweep and `deat analyze` results (Reports.HTMLReport).
 //

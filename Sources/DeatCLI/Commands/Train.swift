@@ -1,5 +1,5 @@
 // Train.swift: `deat train`: adversarial training with DEAT/M+ and the methods it is compared with
-// (reference-methods.md), resumable after a kill, logging the paper's accounting per epoch.
+// (docs/methods.md), resumable after a kill, logging the paper's accounting per epoch.
 import ArgumentParser
 import DataFormats
 import Datasets
@@ -10,6 +10,10 @@ import Torch
 import Training
 
 extension MethodName: ExpressibleByArgument {}
+extension TrainingPrecision: ExpressibleByArgument {}
+extension ModelKind: ExpressibleByArgument {
+    public init?(argument: String) { try? self.init(name: argument) }
+}
 extension TrainingConfig.ScheduleName: ExpressibleByArgument {}
 extension MagnitudeSource: ExpressibleByArgument {}
 extension DatasetName: ExpressibleByArgument {}
@@ -31,7 +35,7 @@ struct Train: ParsableCommand {
     var method: MethodName?
 
     @Option(help: "Model: small-cnn, preact-resnet18, wide-resnet-34-10 (default: small-cnn for Fashion-MNIST/MNIST, preact-resnet18 for CIFAR).")
-    var model: String?
+    var model: ModelKind?
 
     @Option(help: "Dataset: fashion-mnist, mnist, cifar10, cifar100 (default: fashion-mnist).")
     var dataset: DatasetName?
@@ -99,10 +103,8 @@ struct Train: ParsableCommand {
     @Flag(help: "Channels-last (NHWC) layout for the model and every batch: faster convolutions on GPUs.")
     var channelsLast = false
 
-    @Option(help: "Mixed precision for the training steps: bf16 (default: off, float32). Validation stays float32. fp16 is not offered: it needs loss scaling, which bf16's float32 range makes unnecessary.")
-    var autocast: Precision?
-
-    enum Precision: String, ExpressibleByArgument { case bf16 }
+    @Option(help: "Mixed precision for the training steps: fp32 (off) or bf16 (default: fp32). Validation stays float32. fp16 is refused: it needs loss scaling, which bf16's float32 range makes unnecessary.")
+    var autocast: TrainingPrecision?
 
     @Option(help: ArgumentHelp(
         "Data-parallel training: start this many worker processes on this machine, each on its share of every epoch with --batch-size images per step, gradients averaged over c10d (as torchrun --nproc-per-node). Workers started by another launcher read WORLD_SIZE, RANK, MASTER_ADDR and MASTER_PORT instead (see README).",
@@ -147,7 +149,6 @@ struct Train: ParsableCommand {
         }
         if let trainSubset, trainSubset < 1 { throw ValidationError("--train-subset must be at least 1") }
         if let validationSize, validationSize < 0 { throw ValidationError("--validation-size must not be negative") }
-        if let model { _ = try ModelKind(name: model) }
         if let eps, eps.value == 0, method != .standard { throw ValidationError("--eps must be positive for adversarial training") }
         if nprocPerNode < 1 { throw ValidationError("--nproc-per-node must be at least 1") }
         if nprocPerNode > 1, ProcessInfo.processInfo.environment["WORLD_SIZE"] != nil {
@@ -159,9 +160,9 @@ struct Train: ParsableCommand {
     /// The run's settings: defaults for the method and dataset, overridden by the options given.
     func makeConfig() throws -> TrainingConfig {
         let name = dataset ?? .fashionMNIST
-        var c = TrainingConfig.defaults(method: method ?? .mplusDEAT, dataset: name.rawValue, epsilon: eps?.value, iterations: iterations)
+        var c = TrainingConfig.defaults(method: method ?? .mplusDEAT, dataset: name, epsilon: eps?.value, iterations: iterations)
         c.dataDirectory = dataDir ?? name.defaultDirectory ?? ""
-        if let model { c.model = try ModelKind(name: model).description }
+        if let model { c.model = model }
         if let epochs { c.epochs = epochs }
         if let alpha { c.alpha = alpha.value }
         if let gamma { c.gamma = gamma }
@@ -176,8 +177,8 @@ struct Train: ParsableCommand {
         if let validationSize { c.validationSize = validationSize }
         if let augment { c.augment = augment == .on }
         if let checkpointMinutes { c.checkpointMinutes = checkpointMinutes }
-        if channelsLast { c.channelsLast = true }
-        c.autocast = autocast?.rawValue
+        c.channelsLast = channelsLast
+        if let autocast { c.autocast = autocast }
         c.seed = runtime.seed
         return c
     }
@@ -190,18 +191,18 @@ struct Train: ParsableCommand {
         if let resume {
             directory = URL(fileURLWithPath: resume)
             config = try RunFiles.savedConfig(in: directory)
-            let saved = config.worldSize ?? 1
+            let saved = config.worldSize
             guard saved == worldSize else {
-                throw TorchError("\(resume) was trained by \(saved) process(es) and resumes only with as many (--nproc-per-node \(saved)); the data order depends on it")
+                throw CLIError("\(resume) was trained by \(saved) process(es) and resumes only with as many (--nproc-per-node \(saved)); the data order depends on it")
             }
         } else {
             config = try makeConfig()
-            config.worldSize = worldSize > 1 ? worldSize : nil
-            directory = URL(fileURLWithPath: out ?? "runs/\(config.method.rawValue)-\(config.dataset)-seed\(config.seed)")
+            config.worldSize = worldSize
+            directory = URL(fileURLWithPath: out ?? "runs/\(config.method.rawValue)-\(config.dataset.rawValue)-seed\(config.seed)")
             // Rank 0 alone owns the directory; the others may start after it has written to it.
             if worker?.rank ?? 0 == 0,
                FileManager.default.fileExists(atPath: directory.appendingPathComponent("checkpoint.safetensors").path) {
-                throw TorchError("\(directory.path) already holds a run; continue it with --resume \(directory.path) or choose another --out")
+                throw CLIError("\(directory.path) already holds a run; continue it with --resume \(directory.path) or choose another --out")
             }
         }
         if nprocPerNode > 1 {
@@ -213,17 +214,17 @@ struct Train: ParsableCommand {
             ).run()
             return
         }
-        var runtime = runtime
-        if let worker, runtime.device == "cuda" { runtime.device = "cuda:\(worker.localRank)" }  // one GPU per local worker
-        let device = try runtime.apply()
+        let device = try runtime.apply(localRank: worker?.localRank ?? 0)  // plain `cuda`: one GPU per local worker
         if let checkpointMinutes { config.checkpointMinutes = checkpointMinutes }
-        if keepEpochs { config.keepEpochs = true }
+        if keepEpochs { config.keepEpochs = true }  // may be switched on when resuming
         config.stopAfterBatches = stopAfterBatches
         let group = try worker?.join(device: device, backend: distBackend, timeout: distTimeout)
         do {
-            try TrainingRun(config: config, directory: directory, device: device, group: group).start()
-        } catch let error where worker != nil {
-            throw TorchError("rank \(worker!.rank): \(TorchError(String(describing: error)).oneLine)")
+            let run = try TrainingRun(config: config, directory: directory, device: device, group: group)
+            try TrainingOutput(run: run, directory: directory, device: device, group: group).train()
+        } catch {
+            guard let worker else { throw error }
+            throw CLIError("rank \(worker.rank): \(oneLine(error))")
         }
     }
 }

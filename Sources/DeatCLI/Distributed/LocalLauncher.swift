@@ -64,7 +64,7 @@ struct LocalLauncher {
             let pid = waitpid(-1, &status, 0)
             if pid < 0 {
                 if errno == EINTR { continue }
-                throw TorchError("waiting for the workers failed: \(String(cString: strerror(errno)))")
+                throw CLIError("waiting for the workers failed: \(String(cString: strerror(errno)))")
             }
             guard let rank = workers.removeValue(forKey: pid) else { continue }
             let exited = status & 0x7f == 0
@@ -72,7 +72,7 @@ struct LocalLauncher {
             if exited && code == 0 { continue }
             stop(Array(workers.keys))
             let how = exited ? "exited with status \(code)" : "was killed by signal \(status & 0x7f)"
-            throw TorchError("worker rank \(rank) of \(processes) \(how); the other workers were stopped. \(resumeHint)")
+            throw CLIError("worker rank \(rank) of \(processes) \(how); the other workers were stopped. \(resumeHint)")
         }
     }
 
@@ -107,14 +107,14 @@ struct LocalLauncher {
         }
         var pid: pid_t = 0
         let result = posix_spawn(&pid, executable, nil, nil, argv, envp)
-        guard result == 0 else { throw TorchError("cannot start a worker (\(executable)): \(String(cString: strerror(result)))") }
+        guard result == 0 else { throw CLIError("cannot start a worker (\(executable)): \(String(cString: strerror(result)))") }
         return pid
     }
 
     /// A TCP port free on 127.0.0.1 right now (the kernel's pick for port 0), for rank 0's store.
     static func freeLoopbackPort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw TorchError("cannot open a socket to find a free port: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw CLIError("cannot open a socket to find a free port: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -126,7 +126,7 @@ struct LocalLauncher {
                 bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
             }
         }
-        guard bound else { throw TorchError("cannot find a free port on 127.0.0.1: \(String(cString: strerror(errno)))") }
+        guard bound else { throw CLIError("cannot find a free port on 127.0.0.1: \(String(cString: strerror(errno)))") }
         return Int(UInt16(bigEndian: address.sin_port))
     }
 }

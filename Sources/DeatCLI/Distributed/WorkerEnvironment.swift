@@ -26,7 +26,7 @@ struct WorkerEnvironment: Equatable {
         guard worldSize > 1 else { return nil }
         func required(_ name: String) throws -> String {
             guard let value = env[name], !value.isEmpty else {
-                throw TorchError("WORLD_SIZE=\(worldSize) is set but \(name) is not; a data-parallel worker needs RANK, MASTER_ADDR and MASTER_PORT as torchrun sets them")
+                throw CLIError("WORLD_SIZE=\(worldSize) is set but \(name) is not; a data-parallel worker needs RANK, MASTER_ADDR and MASTER_PORT as torchrun sets them")
             }
             return value
         }
@@ -40,7 +40,7 @@ struct WorkerEnvironment: Equatable {
 
     private static func integer(_ name: String, _ text: String, in range: ClosedRange<Int>) throws -> Int {
         guard let value = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(value) else {
-            throw TorchError("\(name)=\(text) is not an integer in \(range.lowerBound)...\(range.upperBound)")
+            throw CLIError("\(name)=\(text) is not an integer in \(range.lowerBound)...\(range.upperBound)")
         }
         return value
     }
@@ -51,14 +51,14 @@ struct WorkerEnvironment: Equatable {
         let chosen = backend ?? (onCUDA ? .nccl : .gloo)
         guard ProcessGroup.availableBackends.contains(chosen) else {
             let available = ProcessGroup.availableBackends.map(\.rawValue)
-            throw TorchError("this libtorch has no \(chosen.rawValue) process group (available: \(available.isEmpty ? "none" : available.joined(separator: ", ")))")
+            throw CLIError("this libtorch has no \(chosen.rawValue) process group (available: \(available.isEmpty ? "none" : available.joined(separator: ", ")))")
         }
         do {
             return try ProcessGroup(
                 backend: chosen, rendezvous: .tcp(host: masterAddress, port: masterPort), rank: rank, worldSize: worldSize,
                 timeout: timeout, glooDevice: interface.map { "interface:\($0)" })
         } catch {
-            throw TorchError("rank \(rank) of \(worldSize) could not join the group at \(masterAddress):\(masterPort): \(TorchError(String(describing: error)).oneLine)")
+            throw CLIError("rank \(rank) of \(worldSize) could not join the group at \(masterAddress):\(masterPort): \(oneLine(error))")
         }
     }
 }

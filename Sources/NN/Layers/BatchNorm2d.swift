@@ -16,7 +16,7 @@ public final class BatchNorm2d: Layer {
     /// Weight 1, bias 0, running mean 0, running variance 1, as `nn.BatchNorm2d`.
     public init(_ channels: Int, momentum: Double = 0.1, eps: Double = 1e-5, device: Device = .cpu) throws {
         guard channels > 0, momentum >= 0, momentum <= 1, eps > 0 else {
-            throw TorchError("BatchNorm2d(\(channels), momentum: \(momentum), eps: \(eps)) is not valid")
+            throw NNError("BatchNorm2d(\(channels), momentum: \(momentum), eps: \(eps)) is not valid")
         }
         weight = try Tensor.ones([channels], device: device).requiringGrad()
         bias = try Tensor.zeros([channels], device: device).requiringGrad()

@@ -17,7 +17,7 @@ public final class Conv2d: Layer {
         guard inChannels > 0, outChannels > 0, kernelSize > 0, stride > 0, padding >= 0, groups > 0,
             inChannels % groups == 0, outChannels % groups == 0
         else {
-            throw TorchError(
+            throw NNError(
                 "Conv2d(\(inChannels), \(outChannels), kernelSize: \(kernelSize), stride: \(stride), padding: \(padding), groups: \(groups)) is not a valid convolution")
         }
         let fanIn = inChannels / groups * kernelSize * kernelSize

@@ -9,7 +9,7 @@ public final class Linear: Layer {
     /// Initialised as `nn.Linear` does (kaiming-uniform a=√5, bias U(±1/√in)), from `generator`.
     public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, device: Device = .cpu, generator: Generator? = nil) throws {
         guard inFeatures > 0, outFeatures > 0 else {
-            throw TorchError("Linear(\(inFeatures), \(outFeatures)) needs positive sizes")
+            throw NNError("Linear(\(inFeatures), \(outFeatures)) needs positive sizes")
         }
         weight = try Init.kaimingUniformDefault([outFeatures, inFeatures], fanIn: inFeatures, device: device, generator: generator)
             .requiringGrad()

@@ -22,7 +22,7 @@ public final class AdaptiveAvgPool2d: Layer {
 }
 
 /// (x − mean) / std per channel. Normalisation lives inside the model so that attacks and ε work
-/// on pixels in [0, 1] (attacks.md §13.4); it adds no state_dict key (reference-methods.md §8).
+/// on pixels in [0, 1] (docs/attacks.md §13.4); it adds no state_dict key (docs/methods.md §8).
 public final class Normalize: Layer {
     public let mean: [Float]
     public let std: [Float]
@@ -32,7 +32,7 @@ public final class Normalize: Layer {
 
     public init(mean: [Float], std: [Float], device: Device = .cpu) throws {
         guard mean.count == std.count, !mean.isEmpty, std.allSatisfy({ $0 > 0 }) else {
-            throw TorchError("Normalize needs one mean and one positive std per channel, got mean \(mean), std \(std)")
+            throw NNError("Normalize needs one mean and one positive std per channel, got mean \(mean), std \(std)")
         }
         self.mean = mean
         self.std = std
@@ -83,7 +83,7 @@ public final class Dropout: Layer {
     public let p: Double
     public var training = true
     public init(p: Double = 0.5) throws {
-        guard p >= 0, p < 1 else { throw TorchError("Dropout probability must be in [0, 1), got \(p)") }
+        guard p >= 0, p < 1 else { throw NNError("Dropout probability must be in [0, 1), got \(p)") }
         self.p = p
     }
     public func callAsFunction(_ input: Tensor) throws -> Tensor {

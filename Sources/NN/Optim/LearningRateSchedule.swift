@@ -1,5 +1,5 @@
 // LearningRateSchedule.swift: learning rates as a function of the iteration (minibatch) count,
-// the way the reference methods step them (reference-methods.md §1.2: once per minibatch).
+// the way the reference methods step them (docs/methods.md §1.2: once per minibatch).
 // Each schedule is a pure function of `iteration`, so a resumed run recomputes the same rate.
 import Foundation
 

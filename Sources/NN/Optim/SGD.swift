@@ -22,11 +22,11 @@ public final class SGD {
         nesterov: Bool = false
     ) throws {
         guard learningRate >= 0, momentum >= 0, weightDecay >= 0, dampening >= 0, dampening <= 1 else {
-            throw TorchError(
+            throw NNError(
                 "SGD needs learningRate, momentum, weightDecay ≥ 0 and dampening in [0, 1] (got \(learningRate), \(momentum), \(weightDecay), \(dampening))")
         }
         guard !nesterov || (momentum > 0 && dampening == 0) else {
-            throw TorchError("Nesterov momentum needs momentum > 0 and dampening 0")
+            throw NNError("Nesterov momentum needs momentum > 0 and dampening 0")
         }
         self.parameters = parameters
         self.learningRate = learningRate
@@ -76,12 +76,12 @@ public final class SGD {
     /// Restores buffers saved from `momentumBuffers` (copied, so the caller's tensors stay its own).
     public func restore(momentumBuffers saved: [Tensor?]) throws {
         guard saved.count == parameters.count else {
-            throw TorchError("optimizer state has \(saved.count) momentum buffers for \(parameters.count) parameters")
+            throw NNError("optimizer state has \(saved.count) momentum buffers for \(parameters.count) parameters")
         }
         buffers = try zip(saved, parameters).map { buffer, parameter in
             guard let buffer else { return nil }
             guard buffer.shape == parameter.shape else {
-                throw TorchError("momentum buffer of shape \(buffer.shape) for a parameter of shape \(parameter.shape)")
+                throw NNError("momentum buffer of shape \(buffer.shape) for a parameter of shape \(parameter.shape)")
             }
             return try buffer.to(device: parameter.device, dtype: parameter.dtype).detached().cloned()
         }

@@ -7,7 +7,7 @@ import Torch
 public enum StepSizeRule: Codable, Sendable, Equatable, CustomStringConvertible {
     /// Always α.
     case fixed(Double)
-    /// max(ε/n, α) with n attack steps: M+PGD at the reference's HEAD (reference-methods.md §2.2).
+    /// max(ε/n, α) with n attack steps: M+PGD at the reference's HEAD (docs/methods.md §2.2).
     case epsilonOverStepsAtLeast(Double)
 
     func value(epsilon: Double, steps: Int) -> Double {
@@ -25,7 +25,7 @@ public enum StepSizeRule: Codable, Sendable, Equatable, CustomStringConvertible 
     }
 }
 
-/// Which input gradient the M+ rule sums (reference-methods.md §2.2 "which gradient", §7).
+/// Which input gradient the M+ rule sums (docs/methods.md §2.2 "which gradient", §7).
 public enum MagnitudeSource: String, Codable, Sendable, CaseIterable {
     /// The attack loss's gradient at the last attack iteration (the 2021 Table-1 runs; default).
     case lastAttackStep = "last-attack-step"

@@ -1,5 +1,5 @@
 // MART.swift: MART (Wang et al. 2020) and M+MART as the DEAT repository runs them
-// (reference-methods.md §2): n signed CE steps from clipBox(x + 0.001·N(0, 1)), model in train
+// (docs/methods.md §2): n signed CE steps from clipBox(x + 0.001·N(0, 1)), model in train
 // mode, then the misclassification-aware loss of TrainingLoss.mart with β.
 import NN
 import Torch

@@ -1,4 +1,4 @@
-// PGDAT.swift: PGD adversarial training (Madry et al.) and M+PGD (reference-methods.md §2, §2.2):
+// PGDAT.swift: PGD adversarial training (Madry et al.) and M+PGD (docs/methods.md §2, §2.2):
 // n signed steps on CE from a uniform start, then one weight update at the adversarial point.
 // The model stays in train mode during the attack, as in the reference runs.
 //

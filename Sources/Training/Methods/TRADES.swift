@@ -1,5 +1,5 @@
 // TRADES.swift: TRADES (Zhang et al. 2019) and M+TRADES as the DEAT repository runs them
-// (reference-methods.md §2): n signed steps ascending KL(f(x) ‖ f(x + δ)) from x + 0.001·N(0, 1),
+// (docs/methods.md §2): n signed steps ascending KL(f(x) ‖ f(x + δ)) from x + 0.001·N(0, 1),
 // natural logits recomputed at every step, model in train mode; then
 //   L = CE(f(x), y) + β · KL_sum(f(x) ‖ f(x + δ)) / B.
 // Like trades.py, the outer loss runs f(x) twice (once for CE, once for the KL target): three

@@ -1,0 +1,62 @@
+// TrainingOutput.swift: what `deat train` shows while a TrainingRun trains: the run's one-line
+// summary, a progress bar per epoch on standard error, a table line per epoch on standard output,
+// and the closing lines.
+import Foundation
+import Storage
+import Torch
+import Training
+
+struct TrainingOutput {
+    let run: TrainingRun
+    let directory: URL
+    let device: Device
+    /// The data-parallel group this process belongs to; nil for a single-process run.
+    let group: ProcessGroup?
+
+    /// Trains to the end, printing as it goes (rank 0 only; the other ranks print only errors).
+    func train() throws {
+        let trainer = run.trainer
+        guard trainer.isWriter else {
+            try trainer.run(Self.faultPoints)
+            return
+        }
+        for leftover in run.removedTemporaries {
+            FileHandle.standardError.write(Data("note: removed \(leftover), a temporary file left by an interrupted write\n".utf8))
+        }
+        let config = trainer.state.config
+        print("\(config.method.rawValue) on \(config.dataset.rawValue) with \(config.model) (\(run.parameterCount) parameters), ε = \(config.epsilon), "
+            + "\(config.epochs) epochs, batch \(config.batchSize)\(group.map { " × \($0.worldSize) processes (\($0.backend.rawValue))" } ?? ""), "
+            + "\(Runtime.threads) thread(s)\(group == nil ? "" : " each"), \(device) → \(directory.path)"
+            + (run.resumed ? " (resumed at epoch \(trainer.state.epoch + 1), batch \(trainer.state.batch))" : ""))
+        if trainer.state.finished {
+            print("the run is already complete; see \(trainer.files.log.path)")
+            return
+        }
+        print("epoch    r        lr     loss   train%   time(s)   grad-mag    clean%     pgd%  backward")
+        flushOutput()
+        let progress = ProgressDisplay()
+        try trainer.run { event in
+            Self.faultPoints(event)
+            progress.show(event, epochs: config.epochs)
+            if case .epochFinished(let r) = event {
+                print(String(
+                    format: "%5d %4d %9.5f %8.4f %7.2f%% %9.1f %11.2f %7.2f%% %7.2f%% %9d",
+                    r.epoch + 1, r.iterations, r.learningRate, r.trainLoss, r.trainAccuracy * 100, r.seconds, r.gradientMagnitude,
+                    r.cleanAccuracy * 100, r.robustAccuracy * 100, r.totalBackwardPasses))
+                flushOutput()
+            }
+        }
+        if trainer.state.finished, let last = trainer.state.records.last {
+            print(String(format: "done: %.1f min of training, %d backward passes; last epoch clean %.2f%%, PGD %.2f%%",
+                last.totalSeconds / 60, last.totalBackwardPasses, last.cleanAccuracy * 100, last.robustAccuracy * 100)
+                + " (\(last.validation))")
+            print("files: \(trainer.files.model.path), \(trainer.files.best.path), \(trainer.files.log.path)")
+        }
+    }
+
+    /// The fault-injection seam of a training run (Storage/FaultInjection.swift): the `batch` kill
+    /// point is a minibatch counted in the state, before any checkpoint of it.
+    static func faultPoints(_ event: TrainingEvent) {
+        if case .batch = event { FaultInjection.reached("batch") }
+    }
+}
