@@ -29,15 +29,30 @@ struct Deat: ParsableCommand {
         } catch {
             exit(withError: error)  // usage errors: argument-parser's message and usage, exit 64
         }
+        guard Self.isDeatCommand(command) else {
+            // argument-parser's own commands (the help it was asked for) keep its handling.
+            do { try command.run() } catch { exit(withError: error) }
+            Foundation.exit(0)
+        }
         do {
             try command.run()
         } catch {
-            // Help requests, clean exits and validation errors keep argument-parser's handling:
-            // usage and exit 64 for a ValidationError, the given code for ExitCode.
+            // Clean exits and validation errors keep argument-parser's handling: usage and exit 64
+            // for a ValidationError, the given code for ExitCode. Everything else is deat's: one line, exit 1.
             if error is ValidationError || error is CleanExit || error is ExitCode { exit(withError: error) }
             printError(error)
             Foundation.exit(1)
         }
+    }
+
+    /// Whether `command` is one of deat's (sub)commands, by type, rather than one argument-parser
+    /// made itself (e.g. for `--help`).
+    static func isDeatCommand(_ command: any ParsableCommand) -> Bool {
+        func tree(_ type: any ParsableCommand.Type) -> [any ParsableCommand.Type] {
+            [type] + type.configuration.subcommands.flatMap(tree)
+        }
+        let parsed = ObjectIdentifier(Swift.type(of: command))
+        return tree(Deat.self).contains { ObjectIdentifier($0) == parsed }
     }
 }
 

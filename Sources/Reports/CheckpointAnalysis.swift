@@ -28,7 +28,7 @@ public struct CheckpointAnalysis {
     public var batchSize = 100
     /// ε in pixel units; nil: the checkpoint's training ε.
     public var epsilon: Double?
-    public var dataset: String?
+    public var dataset: DatasetName?
     public var dataDirectory: String?
     public var device: Device = .cpu
     public var seed: UInt64 = 0
@@ -64,9 +64,13 @@ public struct CheckpointAnalysis {
     public func run(_ items: [Item], progress: (Int, AnalysisTable.Row) -> Void = { _, _ in }) throws -> AnalysisTable {
         guard let first = items.first else { throw ReportError("no checkpoints to analyse") }
         let metadata = CheckpointMetadata(try Checkpoint.read(first.url).metadata)
-        let datasetName = dataset ?? metadata.dataset ?? DatasetName.fashionMNIST.rawValue
-        guard let name = DatasetName(rawValue: datasetName) else { throw ReportError("unknown dataset '\(datasetName)'") }
-        let eps = epsilon ?? metadata.epsilon ?? (datasetName.hasPrefix("cifar") ? 8.0 / 255 : 0.1)
+        let recorded = try metadata.dataset.map { text in
+            guard let name = DatasetName(rawValue: text) else { throw ReportError("\(first.url.lastPathComponent): unknown dataset '\(text)' in its metadata") }
+            return name
+        }
+        let name = dataset ?? recorded ?? .fashionMNIST
+        let datasetName = name.rawValue
+        let eps = epsilon ?? metadata.epsilon ?? (name == .cifar10 || name == .cifar100 ? 8.0 / 255 : 0.1)
         let directory = URL(fileURLWithPath: dataDirectory ?? name.defaultDirectory ?? ".")
         let testSet = try loadImageSet(name, split: .test, directory: directory)
         let points = try TensorDataset(testSet, first: n, device: device)

@@ -1,9 +1,11 @@
 // TrainingRun.swift: everything `deat train` does before the first minibatch, as a library call:
 // load the dataset, check that the model fits it, build the model from the run's seed, create the
-// Trainer and resume it from the directory's checkpoint when there is one. The CLI then only
-// prints and drives `trainer.run`.
+// Trainer, then (a separate step, so that the caller can first report what was cleaned up) resume
+// it from the directory's checkpoint when there is one. The CLI then only prints and drives
+// `trainer.run`.
 //
 //   let run = try TrainingRun(config: config, directory: URL(fileURLWithPath: "runs/m"), device: .cpu)
+//   let resumed = try run.resume()
 //   try run.trainer.run { event in … }
 import DataFormats
 import Datasets
@@ -15,8 +17,6 @@ import Torch
 public struct TrainingRun {
     public let trainer: Trainer
     public let parameterCount: Int
-    /// Whether the directory's checkpoint was loaded (false: a fresh start).
-    public let resumed: Bool
     /// Temp files of interrupted writes that were removed from the directory (rank 0 only).
     public let removedTemporaries: [String]
 
@@ -38,7 +38,12 @@ public struct TrainingRun {
             group: group)
         parameterCount = model.parameterCount
         removedTemporaries = trainer.isWriter ? trainer.files.removeLeftoverTemporaries() : []
-        resumed = try trainer.resumeIfPossible()
+    }
+
+    /// Loads the directory's checkpoint, if any (every process of a data-parallel run calls it);
+    /// false for a fresh start.
+    public func resume() throws -> Bool {
+        try trainer.resumeIfPossible()
     }
 
     /// The model's input channels and image side against the data's, before any weights are built.

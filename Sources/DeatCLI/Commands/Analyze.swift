@@ -5,6 +5,8 @@
 //
 //   deat train --keep-epochs --out runs/m && deat analyze runs/m     # writes runs/m/analysis.json
 import ArgumentParser
+import Attacks
+import DataFormats
 import Foundation
 import Reports
 import SafeTensors
@@ -39,8 +41,8 @@ struct Analyze: ParsableCommand {
     @Option(help: "L∞ radius, as 8/255 or 0.1 (default: the checkpoint's training ε).")
     var eps: Epsilon?
 
-    @Option(help: "Dataset (default: the checkpoint's).")
-    var dataset: String?
+    @Option(help: "Dataset: fashion-mnist, mnist, cifar10 or cifar100 (default: the checkpoint's).")
+    var dataset: DatasetName?
 
     @Option(help: "Dataset directory (default: the dataset's Debian location).")
     var dataDir: String?
@@ -55,7 +57,6 @@ struct Analyze: ParsableCommand {
         guard n >= 1, pgdSteps >= 0, powerIterations >= 1, batchSize >= 1 else {
             throw ValidationError("--n, --power-iterations and --batch-size must be at least 1, --pgd-steps at least 0")
         }
-        try validateDatasetOption(dataset)
     }
 
     func run() throws {

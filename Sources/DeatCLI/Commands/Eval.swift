@@ -28,7 +28,7 @@ struct Eval: ParsableCommand {
     var model: String
 
     @Option(help: "Dataset: fashion-mnist, mnist, cifar10 or cifar100 (default: the one in the checkpoint's metadata, else fashion-mnist).")
-    var dataset: String?
+    var dataset: DatasetName?
 
     @Option(help: "Directory with the dataset files (default: the dataset's Debian location).")
     var dataDir: String?
@@ -40,7 +40,7 @@ struct Eval: ParsableCommand {
     var eps: Epsilon?
 
     @Option(help: "Threat model norm: Linf or L2.")
-    var norm: String = "Linf"
+    var norm: ThreatNorm = .linf
 
     @Option(help: "Evaluate the first N test points.")
     var n: Int = 1000
@@ -83,14 +83,16 @@ struct Eval: ParsableCommand {
         guard apgdSteps >= 1, targets >= 1, squareQueries >= 1 else {
             throw ValidationError("--apgd-steps, --targets and --square-queries must be at least 1")
         }
-        guard ThreatNorm(rawValue: norm) != nil || ["linf", "l2"].contains(norm.lowercased()) else {
-            throw ValidationError("--norm must be Linf or L2, got \(norm)")
-        }
-        try validateDatasetOption(dataset)
         guard stepFraction > 0, stepFraction.isFinite, sweep >= 0 else { throw ValidationError("--step-fraction must be positive and --sweep ≥ 0") }
         guard cwKappa >= 0, cwKappa.isFinite else { throw ValidationError("--cw-kappa must be a number ≥ 0, got \(cwKappa)") }
         guard attacks.split(separator: ",").contains(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) else {
             throw ValidationError("--attacks names no attack; give e.g. aa-standard or pgd-20,cw-20")
+        }
+        // The names are checked here, before any file is read; ε only scales them.
+        do {
+            _ = try AttackSuite.parse(attacks, epsilon: 8.0 / 255, norm: norm)
+        } catch {
+            throw ValidationError("--attacks: \(error)")
         }
         // Each of these files is written; none may be another, nor the model being evaluated.
         let paths = [("the model", model), ("--report", report), ("--state", state)].compactMap { name, path in
@@ -104,92 +106,30 @@ struct Eval: ParsableCommand {
     }
 
     func run() throws {
+        var settings = EvaluationSettings(modelFile: URL(fileURLWithPath: model))
+        settings.dataset = dataset
+        settings.dataDirectory = dataDir.map { URL(fileURLWithPath: $0) }
+        (settings.attacks, settings.epsilon, settings.norm, settings.count, settings.batchSize) = (attacks, eps, norm, n, batchSize)
+        (settings.options.apgdSteps, settings.options.targets, settings.options.squareQueries) = (apgdSteps, targets, squareQueries)
+        (settings.options.cwKappa, settings.options.stepFraction) = (cwKappa, stepFraction)
+        settings.reportFile = report.map { URL(fileURLWithPath: $0) }
+        settings.stateFile = state.map { URL(fileURLWithPath: $0) }
+        (settings.fresh, settings.sweepPoints, settings.seed) = (fresh, sweep, runtime.seed)
         let device = try runtime.apply()
-        let threat: ThreatNorm = norm.lowercased() == "l2" ? .l2 : .linf
-        var options = AttackSuite.Options()
-        (options.apgdSteps, options.targets, options.squareQueries) = (apgdSteps, targets, squareQueries)
-        (options.cwKappa, options.stepFraction) = (cwKappa, stepFraction)
-        let modelURL = URL(fileURLWithPath: model)
-        let (network, kind, metadata) = try loadModel(from: modelURL, device: device)
-        network.eval()
-        let dataset = self.dataset ?? metadata.dataset.flatMap { DatasetName(rawValue: $0)?.rawValue } ?? DatasetName.fashionMNIST.rawValue
-        let name = DatasetName(rawValue: dataset)!
-        let eps = self.eps ?? metadata.epsilon.map(Epsilon.init) ?? Epsilon(dataset.hasPrefix("cifar") ? 8.0 / 255 : 0.1)
-        let attackList = try AttackSuite.parse(attacks, epsilon: eps.value, norm: threat, options: options)
-        let reportURL = URL(fileURLWithPath: report ?? modelURL.deletingPathExtension().path + ".eval.json")
-        let stateURL = URL(fileURLWithPath: state ?? reportURL.path + ".state")
-        // Before any work: an unwritable place for the results fails now, not after the attacks.
-        for file in [reportURL, stateURL] {
-            try OutputDirectory.prepare(parentOf: file)
-            for leftover in AtomicFile.removeLeftovers(of: file) {
-                FileHandle.standardError.write(Data("note: removed \(leftover), a temporary file left by an interrupted write\n".utf8))
-            }
+        let evaluation = try EvaluationRun(settings, device: device)
+        for leftover in evaluation.removedTemporaries {
+            FileHandle.standardError.write(Data("note: removed \(leftover), a temporary file left by an interrupted write\n".utf8))
         }
-        if fresh { try? FileManager.default.removeItem(at: stateURL) }
-
-        let directory = URL(fileURLWithPath: dataDir ?? name.defaultDirectory ?? ".")
-        let testSet = try loadImageSet(name, split: .test, directory: directory)
-        try checkModel(network, channels: metadata.normalizeMean?.count ?? 1, named: modelURL.lastPathComponent, accepts: testSet, dataset: dataset)
-        let (images, labels) = try testPoints(testSet, first: n, device: device)
-
-        var flags: [SanityFlag] = []
-        let probe = try images.narrowed(dim: 0, start: 0, length: min(images.shape[0], batchSize))
-        let probeLabels = try labels.narrowed(dim: 0, start: 0, length: probe.shape[0])
-        flags += [
-            try SanityChecks.stochasticModel(network, images: probe), try SanityChecks.softmaxOutputs(network, images: probe),
-            try SanityChecks.zeroGradients(network, images: probe, labels: probeLabels),
-        ].compactMap { $0 }
-
-        print("\(kind) from \(model): \(images.shape[0]) \(dataset) test points, \(threat.rawValue) ε = \(eps.text), attacks \(attackList.map(\.name).joined(separator: " → ")), \(runtime.threads) thread(s), \(device)")
-        let started = Date()
-        var evaluator = RobustnessEvaluator(
-            model: network, attacks: attackList, norm: threat, epsilon: eps.value, batchSize: batchSize, seed: runtime.seed,
-            stateFile: stateURL)
-        var bar: ProgressBar?
-        var barIndex = -1
-        evaluator.progress = { p in
-            if p.attackIndex != barIndex {
-                bar?.finish()
-                barIndex = p.attackIndex
-                bar = ProgressBar(total: p.total, label: "[\(p.attackIndex + 1)/\(p.attackCount)] \(p.attack)")
-            }
-            bar?.update(p.done, "robust \(p.robust)/\(images.shape[0])")
+        let points = evaluation.images.shape[0]
+        print("\(evaluation.kind) from \(model): \(points) \(evaluation.dataset.rawValue) test points, \(norm.rawValue) ε = \(evaluation.epsilon.text), attacks \(evaluation.attacks.map(\.name).joined(separator: " → ")), \(runtime.threads) thread(s), \(device)")
+        let progress = ProgressDisplay()
+        let outcome = try evaluation.run { progress.show($0, points: points) }
+        progress.finish()
+        if outcome.resumed { print("resumed from \(evaluation.stateFile.path)") }
+        if !outcome.sweep.isEmpty {
+            print("ε-sweep (PGD-20, \(min(sweep, points)) points): " + outcome.sweep.map { String(format: "%.0f/255 %.1f%%", $0.epsilon * 255, $0.robustAccuracy * 100) }.joined(separator: ", "))
         }
-        let result = try evaluator.run(images: images, labels: labels)
-        bar?.finish()
-        if result.resumed { print("resumed from \(stateURL.path)") }
-        flags += [SanityChecks.squareBeatsWhiteBox(result)].compactMap { $0 }
-
-        var sweepPoints: [[Double]]?
-        if sweep > 0 {
-            let m = min(sweep, images.shape[0])
-            let epsilons = [0, 1, 2, 4, 8, 16, 32, 64, 128, 255].map { Double($0) / 255 }
-            let (points, sweepFlags) = try SanityChecks.epsilonSweep(
-                network, images: images.narrowed(dim: 0, start: 0, length: m), labels: labels.narrowed(dim: 0, start: 0, length: m),
-                epsilons: epsilons, seed: runtime.seed
-            ) { e in PGD(epsilon: e, stepSize: e / 4, steps: 20) }
-            sweepPoints = points.map { [$0.epsilon, $0.robustAccuracy] }
-            flags += sweepFlags
-            print("ε-sweep (PGD-20, \(m) points): " + points.map { String(format: "%.0f/255 %.1f%%", $0.epsilon * 255, $0.robustAccuracy * 100) }.joined(separator: ", "))
-        }
-
-        var summary = EvaluationReport(
-            result: result, model: model, dataset: dataset, split: "test", norm: threat.rawValue, epsilon: eps.value,
-            epsilonText: eps.text, attackSet: attacks, seed: runtime.seed, device: device.description, dtype: "float32",
-            threads: runtime.threads, batchSize: batchSize, flags: flags, totalSeconds: Date().timeIntervalSince(started),
-            deatVersion: Runtime.deatVersion)
-        summary.epsilonSweep = sweepPoints
-        try AtomicFile.write(summary.json(), to: reportURL)
-        print(summary.table())
-        print("report: \(reportURL.path)")
-    }
-
-    /// The first `count` points of `set` as float images in [0, 1] and int64 labels on `device`.
-    func testPoints(_ set: ImageSet, first count: Int, device: Device) throws -> (Tensor, Tensor) {
-        let m = min(count, set.count)
-        let bytes = Array(set.images[0..<(m * set.imageSize)]).map { Float($0) / 255 }
-        let images = try Tensor(bytes, shape: [m, set.channels, set.height, set.width], on: device)
-        let labels = try Tensor(Array(set.labels[0..<m]), shape: [m], on: device)
-        return (images, labels)
+        print(outcome.report.table())
+        print("report: \(evaluation.reportFile.path)")
     }
 }

@@ -1,6 +1,7 @@
 // Train.swift: `deat train`: adversarial training with DEAT/M+ and the methods it is compared with
 // (docs/methods.md), resumable after a kill, logging the paper's accounting per epoch.
 import ArgumentParser
+import Attacks
 import DataFormats
 import Datasets
 import Foundation
@@ -8,16 +9,6 @@ import Models
 import NN
 import Torch
 import Training
-
-extension MethodName: ExpressibleByArgument {}
-extension TrainingPrecision: ExpressibleByArgument {}
-extension ModelKind: ExpressibleByArgument {
-    public init?(argument: String) { try? self.init(name: argument) }
-}
-extension TrainingConfig.ScheduleName: ExpressibleByArgument {}
-extension MagnitudeSource: ExpressibleByArgument {}
-extension DatasetName: ExpressibleByArgument {}
-extension ProcessGroup.Backend: ExpressibleByArgument {}
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -150,6 +141,10 @@ struct Train: ParsableCommand {
         if let trainSubset, trainSubset < 1 { throw ValidationError("--train-subset must be at least 1") }
         if let validationSize, validationSize < 0 { throw ValidationError("--validation-size must not be negative") }
         if let eps, eps.value == 0, method != .standard { throw ValidationError("--eps must be positive for adversarial training") }
+        if autocast == .fp16 {
+            // float16's range needs the loss scaled (PyTorch's GradScaler) or small gradients vanish.
+            throw ValidationError("--autocast fp16 needs loss scaling, which deat's training does not do; use bf16")
+        }
         if nprocPerNode < 1 { throw ValidationError("--nproc-per-node must be at least 1") }
         if nprocPerNode > 1, ProcessInfo.processInfo.environment["WORLD_SIZE"] != nil {
             throw ValidationError("--nproc-per-node starts its own workers; drop it when a launcher sets WORLD_SIZE")

@@ -17,17 +17,19 @@ struct TrainingOutput {
     func train() throws {
         let trainer = run.trainer
         guard trainer.isWriter else {
+            _ = try run.resume()
             try trainer.run(Self.faultPoints)
             return
         }
         for leftover in run.removedTemporaries {
             FileHandle.standardError.write(Data("note: removed \(leftover), a temporary file left by an interrupted write\n".utf8))
         }
+        let resumed = try run.resume()
         let config = trainer.state.config
         print("\(config.method.rawValue) on \(config.dataset.rawValue) with \(config.model) (\(run.parameterCount) parameters), ε = \(config.epsilon), "
             + "\(config.epochs) epochs, batch \(config.batchSize)\(group.map { " × \($0.worldSize) processes (\($0.backend.rawValue))" } ?? ""), "
             + "\(Runtime.threads) thread(s)\(group == nil ? "" : " each"), \(device) → \(directory.path)"
-            + (run.resumed ? " (resumed at epoch \(trainer.state.epoch + 1), batch \(trainer.state.batch))" : ""))
+            + (resumed ? " (resumed at epoch \(trainer.state.epoch + 1), batch \(trainer.state.batch))" : ""))
         if trainer.state.finished {
             print("the run is already complete; see \(trainer.files.log.path)")
             return

@@ -1,0 +1,33 @@
+// Arguments.swift: how the libraries' types are read from the command line. The conformances
+// live here because the libraries do not depend on swift-argument-parser; each type is parsed once,
+// where the user types it, and passed on typed.
+import ArgumentParser
+import Attacks
+import DataFormats
+import Models
+import Torch
+import Training
+
+extension MethodName: ExpressibleByArgument {}
+extension TrainingPrecision: ExpressibleByArgument {}
+extension TrainingConfig.ScheduleName: ExpressibleByArgument {}
+extension MagnitudeSource: ExpressibleByArgument {}
+extension DatasetName: ExpressibleByArgument {}
+extension ProcessGroup.Backend: ExpressibleByArgument {}
+
+extension ModelKind: ExpressibleByArgument {
+    public init?(argument: String) { try? self.init(name: argument) }
+}
+
+/// `Linf`/`L2`, in any letter case.
+extension ThreatNorm: ExpressibleByArgument {
+    public init?(argument: String) {
+        guard let norm = ThreatNorm.allCases.first(where: { $0.rawValue.lowercased() == argument.lowercased() }) else { return nil }
+        self = norm
+    }
+}
+
+extension Epsilon: ExpressibleByArgument {
+    public init?(argument: String) { self.init(text: argument) }
+    public static var defaultValueDescription: String { "8/255" }
+}

@@ -1,0 +1,146 @@
+// EvaluationRun.swift: `deat eval` as a library call (docs/attacks.md §1, §10): load a checkpoint
+// and the first N test points, check that they fit, run the attack list point-wise worst case with
+// a resumable state file, add the sanity flags (and an optional ε-sweep), and write the JSON report.
+// The CLI parses the options into `EvaluationSettings`, then prints what `prepare` and `run` return.
+//
+//   var settings = EvaluationSettings(modelFile: URL(fileURLWithPath: "runs/m/best.safetensors"))
+//   let run = try EvaluationRun(settings, device: .cpu)
+//   let outcome = try run.run { progress in … }
+import Attacks
+import DataFormats
+import Datasets
+import Foundation
+import Models
+import NN
+import Storage
+import Torch
+
+/// Everything a user settles about an evaluation.
+public struct EvaluationSettings: Sendable {
+    public var modelFile: URL
+    /// nil: the dataset in the checkpoint's metadata, else Fashion-MNIST.
+    public var dataset: DatasetName?
+    /// nil: the dataset's Debian location.
+    public var dataDirectory: URL?
+    /// Attack sets and attacks, comma-separated (AttackSuite's grammar: "aa-standard", "pgd-20,cw-20").
+    public var attacks = "aa-standard"
+    public var options = AttackSuite.Options()
+    /// nil: the training ε in the checkpoint's metadata, else 8/255 for CIFAR and 0.1 otherwise.
+    public var epsilon: Epsilon?
+    public var norm = ThreatNorm.linf
+    /// Evaluate the first `count` test points.
+    public var count = 1000
+    public var batchSize = 250
+    /// nil: the model file with `.eval.json`.
+    public var reportFile: URL?
+    /// nil: the report path with `.state`.
+    public var stateFile: URL?
+    /// Start over instead of resuming from the state file.
+    public var fresh = false
+    /// Points of the ε-sweep sanity check (0: off).
+    public var sweepPoints = 0
+    public var seed: UInt64 = 0
+
+    public init(modelFile: URL) {
+        self.modelFile = modelFile
+    }
+}
+
+/// An evaluation ready to run: model loaded and checked against its data, output files prepared.
+public struct EvaluationRun {
+    public let settings: EvaluationSettings
+    public let model: any Layer
+    public let kind: ModelKind
+    public let dataset: DatasetName
+    public let epsilon: Epsilon
+    public let attacks: [any Attack]
+    public let images: Tensor
+    public let labels: Tensor
+    public let reportFile: URL
+    public let stateFile: URL
+    /// Temp files of interrupted report or state writes that were removed.
+    public let removedTemporaries: [String]
+    private let device: Device
+
+    public init(_ settings: EvaluationSettings, device: Device) throws {
+        self.settings = settings
+        self.device = device
+        let (network, kind, metadata) = try loadModel(from: settings.modelFile, device: device)
+        network.eval()
+        (model, self.kind) = (network, kind)
+        dataset = settings.dataset ?? metadata.dataset.flatMap(DatasetName.init(rawValue:)) ?? .fashionMNIST
+        let cifar = dataset == .cifar10 || dataset == .cifar100
+        epsilon = settings.epsilon ?? metadata.epsilon.map(Epsilon.init) ?? Epsilon(cifar ? 8.0 / 255 : 0.1)
+        attacks = try AttackSuite.parse(settings.attacks, epsilon: epsilon.value, norm: settings.norm, options: settings.options)
+        reportFile = settings.reportFile ?? settings.modelFile.deletingPathExtension().appendingPathExtension("eval.json")
+        stateFile = settings.stateFile ?? URL(fileURLWithPath: reportFile.path + ".state")
+        // Before any work: an unwritable place for the results fails now, not after the attacks.
+        var removed: [String] = []
+        for file in [reportFile, stateFile] {
+            try OutputDirectory.prepare(parentOf: file)
+            removed += AtomicFile.removeLeftovers(of: file)
+        }
+        removedTemporaries = removed
+        if settings.fresh { try? FileManager.default.removeItem(at: stateFile) }
+
+        let directory = settings.dataDirectory ?? URL(fileURLWithPath: dataset.defaultDirectory ?? ".")
+        let testSet = try loadImageSet(dataset, split: .test, directory: directory)
+        try checkModel(
+            network, channels: metadata.normalizeMean?.count ?? 1, named: settings.modelFile.lastPathComponent, accepts: testSet,
+            dataset: dataset.rawValue)
+        let points = try TensorDataset(testSet, first: settings.count, device: device)
+        (images, labels) = try points.batch(0..<points.count)
+    }
+
+    /// What `run` returns besides the report it wrote.
+    public struct Outcome {
+        public let report: EvaluationReport
+        /// Whether the attacks continued from the state file.
+        public let resumed: Bool
+        public let sweep: [(epsilon: Double, robustAccuracy: Double)]
+    }
+
+    /// Runs the attacks (resuming from the state file), the sanity checks, and writes the report.
+    public func run(progress: @escaping (EvaluationProgress) -> Void = { _ in }) throws -> Outcome {
+        let started = Date()
+        var flags = try probeFlags()
+        var evaluator = RobustnessEvaluator(
+            model: model, attacks: attacks, norm: settings.norm, epsilon: epsilon.value, batchSize: settings.batchSize,
+            seed: settings.seed, stateFile: stateFile)
+        evaluator.progress = progress
+        let result = try evaluator.run(images: images, labels: labels)
+        flags += [SanityChecks.squareBeatsWhiteBox(result)].compactMap { $0 }
+        let (sweep, sweepFlags) = try epsilonSweep()
+        flags += sweepFlags
+        var report = EvaluationReport(
+            result: result, model: settings.modelFile.relativePath, dataset: dataset.rawValue, split: "test",
+            norm: settings.norm.rawValue, epsilon: epsilon.value, epsilonText: epsilon.text, attackSet: settings.attacks,
+            seed: settings.seed, device: device.description, dtype: "float32", threads: Runtime.threads,
+            batchSize: settings.batchSize, flags: flags, totalSeconds: Date().timeIntervalSince(started),
+            deatVersion: Runtime.deatVersion)
+        report.epsilonSweep = sweep.isEmpty ? nil : sweep.map { [$0.epsilon, $0.robustAccuracy] }
+        try AtomicFile.write(report.json(), to: reportFile)
+        return Outcome(report: report, resumed: result.resumed, sweep: sweep)
+    }
+
+    /// The model-level checks on the first batch: randomness, softmax outputs, zero gradients.
+    private func probeFlags() throws -> [SanityFlag] {
+        let probe = try images.narrowed(dim: 0, start: 0, length: min(images.shape[0], settings.batchSize))
+        let probeLabels = try labels.narrowed(dim: 0, start: 0, length: probe.shape[0])
+        return [
+            try SanityChecks.stochasticModel(model, images: probe), try SanityChecks.softmaxOutputs(model, images: probe),
+            try SanityChecks.zeroGradients(model, images: probe, labels: probeLabels),
+        ].compactMap { $0 }
+    }
+
+    /// PGD-20 over ε from 0 to 255/255 on the first `sweepPoints` points, when asked for.
+    private func epsilonSweep() throws -> ([(epsilon: Double, robustAccuracy: Double)], [SanityFlag]) {
+        guard settings.sweepPoints > 0 else { return ([], []) }
+        let m = min(settings.sweepPoints, images.shape[0])
+        let epsilons = [0, 1, 2, 4, 8, 16, 32, 64, 128, 255].map { Double($0) / 255 }
+        return try SanityChecks.epsilonSweep(
+            model, images: images.narrowed(dim: 0, start: 0, length: m), labels: labels.narrowed(dim: 0, start: 0, length: m),
+            epsilons: epsilons, seed: settings.seed
+        ) { e in PGD(epsilon: e, stepSize: e / 4, steps: 20) }
+    }
+}
