@@ -1,14 +1,15 @@
 // swift-tools-version: 6.0
 //
 // deat: adversarial training (DEAT, M+ acceleration and baselines) and robustness evaluation,
-// in Swift over libtorch. Layers (style-anchors.md §9); no target imports one above it:
+// in Swift over libtorch. Layers (docs/architecture.md §9); no target imports one above it:
 //
 //   CTorch ← Torch ← NN ← Models
 //   SafeTensors ← NN            (Foundation only)
 //   CZlib, Torch ← Datasets
 //   NN ← Attacks;  NN, Datasets, Attacks ← Evaluation;  NN, Models, Datasets, Attacks, Evaluation ← Training
-//   Training, Evaluation ← Reports (bench paper, report, analyze as library calls)
-//   Models, Training, Evaluation, Reports ← DeatCLI (executable `deat`);  DeatBench (executable `deat-bench`)
+//   Training, Evaluation ← Reports (report, analyze as library calls)
+//   Training, Evaluation, Reports ← Benchmarks (bench paper, the PyTorch peer runner, the deat side of every bench)
+//   Models, Training, Evaluation, Reports, Benchmarks ← DeatCLI (executable `deat`)
 //
 // Finding libtorch (the tch-rs ladder, read here as mlx-swift reads SPM_CUDA):
 //   LIBTORCH unset            Debian's libtorch-dev 1.13 (CPU) under /usr, C++17.
@@ -85,7 +86,6 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "deat", targets: ["DeatCLI"]),
-        .executable(name: "deat-bench", targets: ["DeatBench"]),
         .executable(name: "deat-fuzz", targets: ["DeatFuzz"]),
         .library(name: "Torch", targets: ["Torch"]),
         .library(name: "NN", targets: ["NN"]),
@@ -108,18 +108,15 @@ let package = Package(
         .target(name: "Evaluation", dependencies: ["Torch", "NN", "SafeTensors", "Datasets", "Attacks"], swiftSettings: swiftSettings),
         .target(name: "Training", dependencies: ["Torch", "NN", "SafeTensors", "Models", "Datasets", "Attacks", "Evaluation"], swiftSettings: swiftSettings),
         .target(name: "Reports", dependencies: ["Torch", "NN", "Models", "Datasets", "Attacks", "Evaluation", "Training"], swiftSettings: swiftSettings),
+        .target(
+            name: "Benchmarks",
+            dependencies: ["Torch", "NN", "SafeTensors", "Models", "Datasets", "Attacks", "Evaluation", "Training", "Reports"],
+            swiftSettings: swiftSettings),
         .executableTarget(
             name: "DeatCLI",
             dependencies: [
                 "Torch", "NN", "Models", "Datasets", "SafeTensors", "Attacks", "Evaluation", "Training", "Reports",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            swiftSettings: swiftSettings
-        ),
-        .executableTarget(
-            name: "DeatBench",
-            dependencies: [
-                "Torch", "NN", "Models", "Datasets", "Attacks", "Evaluation",
+                "Benchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -140,5 +137,6 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Datasets", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "DeatCLITests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Evaluation", "Models", "Torch", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Training", "TestSupport"], swiftSettings: swiftSettings),
     ]
 )

@@ -1,13 +1,15 @@
-// Bench.swift: `deat bench paper` (issue 11 item 1): the paper's Table 1 comparison in one
-// resumable command, through Reports.PaperBench in-process; `deat bench peer` is in BenchPeer.swift.
+// Bench.swift: `deat bench`, every benchmark of deat in one command group, and `deat bench paper`:
+// the paper's Table 1 comparison in one resumable command, through Benchmarks.PaperBench in-process.
+// The other subcommands, each in its own Bench*.swift, compare deat with the same work in PyTorch
+// (a peer script in scripts/bench, run by Benchmarks.PeerRunner), except `loader`, which is deat-only.
 //
 //   deat bench paper --threads 2                       # Fashion-MNIST + SmallCNN, the README's defaults
 //   deat bench paper --dataset cifar10 --device cuda   # CIFAR-10 + PreActResNet-18, paper settings
 import ArgumentParser
 import Attacks
+import Benchmarks
 import Datasets
 import Foundation
-import Reports
 import SafeTensors
 import Torch
 import Training
@@ -15,12 +17,16 @@ import Training
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks: the paper's method comparison, and deat side by side with PyTorch.",
-        subcommands: [BenchPaper.self, BenchPeer.self, BenchThroughput.self, BenchPeerRun.self]
+        subcommands: [
+            BenchPaper.self, BenchPeer.self, BenchThroughput.self, BenchStep.self, BenchOps.self, BenchLoader.self, BenchAttacks.self,
+            BenchPeerRun.self,
+        ]
     )
 
     // Without this, `deat bench` alone would print the help and exit 0, as if it had done something.
     func run() throws {
-        throw ValidationError("choose a benchmark: deat bench paper, deat bench peer or deat bench throughput")
+        throw ValidationError(
+            "choose a benchmark: deat bench paper, deat bench peer or deat bench throughput, or a micro-benchmark: step, ops, loader, attacks")
     }
 }
 
@@ -37,45 +43,19 @@ struct BenchPaper: ParsableCommand {
             """
     )
 
-    @Option(help: "Dataset: fashion-mnist, mnist, cifar10, cifar100 (default: fashion-mnist).")
-    var dataset: DatasetName = .fashionMNIST
-
-    @Option(help: "Directory holding the dataset's files (default: Debian's for Fashion-MNIST).")
-    var dataDir: String?
-
-    @Option(help: "Comma-separated methods, optionally with -N replays/steps.")
-    var methods: String = PaperBench.paperMethods
-
-    @Option(help: "Epochs for every method (default: 5 for Fashion-MNIST/MNIST, 50 for CIFAR).")
-    var epochs: Int?
-
-    @Option(help: "Train on the first N training images (default: 10000 for Fashion-MNIST/MNIST, all for CIFAR).")
-    var trainSubset: Int?
-
-    @Option(help: "Evaluate on the first N test points (default: 200 for Fashion-MNIST/MNIST, 1000 for CIFAR).")
-    var n: Int?
-
-    @Option(help: "Per-epoch validation points (clean and PGD-10 with the CW loss) (default: 500, 1000 for CIFAR).")
-    var validationSize: Int?
-
-    @Option(help: "L∞ radius, as 8/255 or 0.1 (default: 0.1, or 8/255 for CIFAR).")
-    var eps: Epsilon?
-
-    @Option(help: "Which model to evaluate: best (best validation PGD accuracy, the paper's selection) or last.")
-    var select: String = "best"
-
-    @Option(help: "Iterations of APGD-CE, APGD-T and FAB-T in AutoAttack.")
-    var apgdSteps: Int = 100
-
-    @Option(help: "Square's query budget in AutoAttack.")
-    var squareQueries: Int = 5000
-
-    @Option(help: "Attack batch size.")
-    var evalBatchSize: Int = 250
-
-    @Option(help: "Output directory (default: runs/bench-paper-DATASET).")
-    var out: String?
-
+    @Option(help: "Dataset: fashion-mnist, mnist, cifar10, cifar100 (default: fashion-mnist).") var dataset: DatasetName = .fashionMNIST
+    @Option(help: "Directory holding the dataset's files (default: Debian's for Fashion-MNIST).") var dataDir: String?
+    @Option(help: "Comma-separated methods, optionally with -N replays/steps.") var methods: String = PaperBench.paperMethods
+    @Option(help: "Epochs for every method (default: 5 for Fashion-MNIST/MNIST, 50 for CIFAR).") var epochs: Int?
+    @Option(help: "Train on the first N training images (default: 10000 for Fashion-MNIST/MNIST, all for CIFAR).") var trainSubset: Int?
+    @Option(help: "Evaluate on the first N test points (default: 200 for Fashion-MNIST/MNIST, 1000 for CIFAR).") var n: Int?
+    @Option(help: "Per-epoch validation points (clean and PGD-10 with the CW loss) (default: 500, 1000 for CIFAR).") var validationSize: Int?
+    @Option(help: "L∞ radius, as 8/255 or 0.1 (default: 0.1, or 8/255 for CIFAR).") var eps: Epsilon?
+    @Option(help: "Which model to evaluate: best (best validation PGD accuracy, the paper's selection) or last.") var select: String = "best"
+    @Option(help: "Iterations of APGD-CE, APGD-T and FAB-T in AutoAttack.") var apgdSteps: Int = 100
+    @Option(help: "Square's query budget in AutoAttack.") var squareQueries: Int = 5000
+    @Option(help: "Attack batch size.") var evalBatchSize: Int = 250
+    @Option(help: "Output directory (default: runs/bench-paper-DATASET).") var out: String?
     @OptionGroup var runtime: RuntimeOptions
 
     var small: Bool { !dataset.rawValue.hasPrefix("cifar") }
