@@ -2,7 +2,7 @@
 //
 // deat: adversarial training (DEAT, M+ acceleration and baselines) and robustness evaluation,
 // in Swift over libtorch. Layers (docs/architecture.md §9); no target imports one above it, and
-// every import is a declared dependency:
+// every import is a declared dependency (scripts/check-imports.sh):
 //
 //   CTorch ← Torch ← NN ← Models
 //   Storage                                   (Foundation only: atomic files, output directories, fault hook)
@@ -13,6 +13,7 @@
 //   Models, Datasets, Attacks ← Evaluation    (robust accuracy, the eval pipeline)
 //   Models, Datasets, Attacks ← Training      (the one loop, methods, M+ rule, run setup)
 //   Training, Evaluation ← Reports            (report, charts, checkpoint analysis)
+//   Training, Evaluation, Reports ← Benchmarks (bench paper, the PyTorch peer runner, the deat side of every bench)
 //   everything ← DeatCLI (executable `deat`: parse, call, print)
 //   SafeTensors, DataFormats ← DeatFuzz (executable `deat-fuzz`, no libtorch)
 //
@@ -91,7 +92,6 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "deat", targets: ["DeatCLI"]),
-        .executable(name: "deat-bench", targets: ["DeatBench"]),
         .executable(name: "deat-fuzz", targets: ["DeatFuzz"]),
         .library(name: "Torch", targets: ["Torch"]),
         .library(name: "NN", targets: ["NN"]),
@@ -127,19 +127,18 @@ let package = Package(
             name: "Reports",
             dependencies: ["Torch", "NN", "Models", "Storage", "DataFormats", "Datasets", "Attacks", "Evaluation", "Training"],
             swiftSettings: swiftSettings),
+        .target(
+            name: "Benchmarks",
+            dependencies: [
+                "Torch", "NN", "SafeTensors", "Storage", "Models", "DataFormats", "Datasets", "Attacks", "Evaluation", "Training",
+                "Reports",
+            ],
+            swiftSettings: swiftSettings),
         .executableTarget(
             name: "DeatCLI",
             dependencies: [
                 "Torch", "NN", "Models", "Storage", "SafeTensors", "DataFormats", "Datasets", "Attacks", "Evaluation", "Training",
-                "Reports",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            swiftSettings: swiftSettings
-        ),
-        .executableTarget(
-            name: "DeatBench",
-            dependencies: [
-                "Torch", "NN", "Models", "DataFormats", "Datasets", "Attacks", "Evaluation",
+                "Reports", "Benchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -161,5 +160,6 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Torch", "NN", "SafeTensors", "Storage", "Training", "Models", "DataFormats", "Datasets", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "DeatCLITests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Training", "Evaluation", "Models", "Torch", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "BenchmarksTests", dependencies: ["Torch", "Benchmarks", "Training", "TestSupport"], swiftSettings: swiftSettings),
     ]
 )

@@ -5,7 +5,8 @@
 #                          PGD-20 and AutoAttack on the first 1,000 test points, and the HTML report
 #                          (all in runs/demo/)
 #   scripts/dev.sh test    debug build, then the whole test suite (what .ci/run calls)
-#   scripts/dev.sh bench   release build, then deat vs PyTorch benchmarks (ratios)
+#   scripts/dev.sh bench   release build, then `deat bench step` and `deat bench ops`: deat vs PyTorch
+#                          (ratios); the other benchmarks are in the README's "Benchmarks against PyTorch"
 #   scripts/dev.sh deps    only the apt packages
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -66,9 +67,9 @@ case "${1:-}" in
         ;;
     bench)
         deps
-        swift build -c release --product deat-bench
-        .build/release/deat-bench step "${@:2}"
-        .build/release/deat-bench ops "${@:2}"
+        swift build -c release --product deat
+        .build/release/deat bench step "${@:2}"
+        .build/release/deat bench ops "${@:2}"
         ;;
     *)
         echo "usage: scripts/dev.sh demo|test|bench|deps" >&2

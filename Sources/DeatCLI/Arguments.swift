@@ -3,6 +3,7 @@
 // where the user types it, and passed on typed.
 import ArgumentParser
 import Attacks
+import Benchmarks
 import DataFormats
 import Models
 import Torch
@@ -14,6 +15,7 @@ extension TrainingConfig.ScheduleName: ExpressibleByArgument {}
 extension MagnitudeSource: ExpressibleByArgument {}
 extension DatasetName: ExpressibleByArgument {}
 extension ProcessGroup.Backend: ExpressibleByArgument {}
+extension PaperBench.Selection: ExpressibleByArgument {}
 
 extension ModelKind: ExpressibleByArgument {
     public init?(argument: String) { try? self.init(name: argument) }

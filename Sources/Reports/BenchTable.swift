@@ -1,7 +1,8 @@
-// BenchTable.swift: the result of `deat bench paper` (docs/benchmarks.md), laid out like the paper's
-// Table 1 (docs/methods.md §3.1): method, training minutes (training loop only, §0), backward
-// passes, clean, PGD-20, CW-20 and AutoAttack accuracy on the same N test points. Written as
-// bench.json (snake_case keys, like `deat eval`'s report) and bench.md.
+// BenchTable.swift: the result of `deat bench paper` (Benchmarks.PaperBench writes it, `deat report`
+// reads it back), laid out like the paper's Table 1 (docs/methods.md §3.1): method, training minutes
+// (training loop only, docs/methods.md §0), backward passes, clean, PGD-20, CW-20 and AutoAttack
+// accuracy on the same N test points. Written as bench.json (snake_case keys, like `deat eval`'s
+// report) and bench.md. Also the result of `deat analyze` (analysis.json), in the same JSON style.
 import Foundation
 
 public struct BenchRow: Codable, Sendable, Equatable {
@@ -39,18 +40,9 @@ public struct BenchTable: Codable, Sendable, Equatable {
         date = ISO8601DateFormatter().string(from: Date())
     }
 
-    public func json() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return try encoder.encode(self)
-    }
+    public func json() throws -> Data { try snakeCaseJSON(self) }
 
-    public static func decode(_ data: Data) throws -> BenchTable {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        return try decoder.decode(BenchTable.self, from: data)
-    }
+    public static func decode(_ data: Data) throws -> BenchTable { try decodeSnakeCaseJSON(data) }
 
     public static let header = ["method", "train min", "backward passes", "clean %", "PGD-20 %", "CW-20 %", "AA %"]
 
@@ -97,16 +89,22 @@ public struct AnalysisTable: Codable, Sendable, Equatable {
         self.rows = rows
     }
 
-    public func json() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return try encoder.encode(self)
-    }
+    public func json() throws -> Data { try snakeCaseJSON(self) }
 
-    public static func decode(_ data: Data) throws -> AnalysisTable {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        return try decoder.decode(AnalysisTable.self, from: data)
-    }
+    public static func decode(_ data: Data) throws -> AnalysisTable { try decodeSnakeCaseJSON(data) }
+}
+
+/// `value` as pretty-printed JSON with sorted snake_case keys.
+func snakeCaseJSON(_ value: some Encodable) throws -> Data {
+    let encoder = JSONEncoder()
+    encoder.keyEncodingStrategy = .convertToSnakeCase
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    return try encoder.encode(value)
+}
+
+/// A value back from JSON with snake_case keys.
+func decodeSnakeCaseJSON<T: Decodable>(_ data: Data) throws -> T {
+    let decoder = JSONDecoder()
+    decoder.keyDecodingStrategy = .convertFromSnakeCase
+    return try decoder.decode(T.self, from: data)
 }

@@ -1,4 +1,4 @@
-// `deat bench paper`, `deat bench peer`, `deat report` and `deat analyze` end to end (docs/benchmarks.md):
+// `deat bench paper`, `deat bench peer`, `deat report` and `deat analyze` end to end:
 // help and bad input, and tiny real runs: a run with per-epoch checkpoints analysed and reported,
 // and a two-method bench that a second invocation finds finished.
 import Foundation
@@ -12,6 +12,12 @@ struct ReportBenchCLITests {
     @Test("the help of each new command names its options", arguments: [
         (["bench", "paper", "--help"], ["--methods", "--epochs", "--train-subset", "--n", "--select", "--out", "--threads", "mplus-deat"]),
         (["bench", "peer", "--help"], ["--methods", "--rounds", "--python", "--threads", "free-8"]),
+        (["bench", "--help"], ["paper", "peer", "throughput", "step", "ops", "loader", "attacks"]),
+        (["bench", "step", "--help"], ["--model", "--batch", "--iters", "--warmup", "--threads", "--rounds", "--python", "--peers"]),
+        (["bench", "ops", "--help"], ["--count", "--threads", "--rounds", "--python", "--peers"]),
+        (["bench", "loader", "--help"], ["--threads", "--device", "--data-dir", "--batch", "--steps", "--prefetch"]),
+        (["bench", "attacks", "--help"], ["<model>", "--n", "--batch-size", "--eps", "--data-dir", "--autoattack", "--rounds", "--python"]),
+        (["bench", "throughput", "--help"], ["--model", "--iters", "--work", "--replays", "--no-peer", "--python", "--peers", "--device"]),
         (["report", "--help"], ["--out", "epsilon_sweep"]),
         (["analyze", "--help"], ["--n", "--power-iterations", "--pgd-steps", "--out"]),
         (["train", "--help"], ["--keep-epochs"]),

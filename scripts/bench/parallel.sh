@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# scripts/bench/parallel.sh: data-parallel throughput (docs/benchmarks.md). Trains SmallCNN on a Fashion-MNIST
+# scripts/bench/parallel.sh: data-parallel throughput, what `deat train --nproc-per-node` gains over
+# intra-op threads on the same cores (deat-only, no PyTorch peer). Trains SmallCNN on a Fashion-MNIST
 # subset with FREE-4 (a fixed replay count, so every epoch does the same work) as
 #   1 process × 1 thread, batch 128        the baseline
 #   1 process × 2 threads, batch 128       intra-op parallelism instead

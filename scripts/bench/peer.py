@@ -10,8 +10,6 @@ both sides seed libtorch's CPU generator with deat's derived seeds. Prints one J
     /usr/bin/python3 scripts/bench/peer.py --method mplus-deat --initial init.safetensors --epochs 3 \
         --train-subset 10000 --n 1000 --threads 2 --seed 0
 """
-import argparse
-import json
 import os
 import sys
 import time
@@ -20,7 +18,8 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from attacks import idx, pgd, read_safetensors  # noqa: E402
+import common  # noqa: E402
+from attacks import pgd  # noqa: E402
 from models import SmallCNN  # noqa: E402
 
 MASK = (1 << 64) - 1
@@ -62,26 +61,21 @@ class MPlus:
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = common.parser(__doc__)
     parser.add_argument("--method", required=True, help="mplus-deat or free-N")
     parser.add_argument("--initial", required=True)
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--train-subset", type=int, default=10000)
     parser.add_argument("--n", type=int, default=1000)
-    parser.add_argument("--threads", type=int, required=True, help="libtorch intra-op threads (set explicitly)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--data-dir", default="/usr/share/datasets/fashion-mnist")
-    args = parser.parse_args()
-    torch.set_num_threads(args.threads)
+    parser.add_argument("--data-dir", default=common.FASHION_MNIST)
+    args = common.parse(parser)
 
-    d = args.data_dir
-    x_train = torch.from_numpy(idx(f"{d}/train-images-idx3-ubyte.gz")[:args.train_subset].copy()).float().div(255).unsqueeze(1)
-    y_train = torch.from_numpy(idx(f"{d}/train-labels-idx1-ubyte.gz")[:args.train_subset].copy()).long()
-    x_test = torch.from_numpy(idx(f"{d}/t10k-images-idx3-ubyte.gz")[:args.n].copy()).float().div(255).unsqueeze(1)
-    y_test = torch.from_numpy(idx(f"{d}/t10k-labels-idx1-ubyte.gz")[:args.n].copy()).long()
+    x_train, y_train = common.fashion_mnist(args.data_dir, "train", args.train_subset)
+    x_test, y_test = common.fashion_mnist(args.data_dir, "test", args.n)
 
     model = SmallCNN()
-    model.load_state_dict(read_safetensors(args.initial))
+    model.load_state_dict(common.read_safetensors(args.initial))
     model.train()
     eps, sigma, batch = 0.1, 0.3530, 128
     if args.method == "mplus-deat":
@@ -141,11 +135,11 @@ def main():
         broken = pgd(model, x, y, eps, eps / 4, 20, generator(derived_seed(args.seed, 0, i)))
         clean += int(right.sum())
         robust += int((right & ~broken).sum())
-    print(json.dumps({
+    common.emit({
         "epoch_seconds": epoch_seconds, "iterations": iterations, "backward_passes": backward, "images_per_epoch": count,
         "train_loss": loss_value, "clean": clean / args.n, "pgd20": robust / args.n,
-        "eval_seconds": time.perf_counter() - started, "threads": torch.get_num_threads(),
-    }))
+        "eval_seconds": time.perf_counter() - started,
+    })
 
 
 if __name__ == "__main__":

@@ -1,12 +1,10 @@
 #!/usr/bin/python3
-"""PyTorch peer of `deat-bench step` and `deat-bench ops`: the same work, the same libtorch, the same
-thread count. Prints one JSON line. Run by deat-bench (Sources/DeatBench), or by hand:
+"""PyTorch peer of `deat bench step` and `deat bench ops`: the same work, the same libtorch, the same
+thread count. Prints one JSON line. Run by deat (Sources/Benchmarks/StepBenchmark.swift), or by hand:
 
     /usr/bin/python3 scripts/bench/step.py step --threads 2 --batch 128 --iters 30 [--model preact-resnet18]
     /usr/bin/python3 scripts/bench/step.py ops --threads 1 --count 10000
 """
-import argparse
-import json
 import os
 import sys
 import time
@@ -14,17 +12,13 @@ import time
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.dirname(__file__))
-import models  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common  # noqa: E402
 
 
 def bench_step(args):
-    torch.manual_seed(0)
-    small = args.model == "small-cnn"
-    model = models.build(args.model, 10, [0.2860] if small else None, [0.3530] if small else None)
+    model, x, y = common.random_model_batch(args.model, args.batch)
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    x = torch.rand(args.batch, 1, 28, 28) if small else torch.rand(args.batch, 3, 32, 32)
-    y = torch.randint(0, 10, (args.batch,))
 
     def step():
         loss = F.cross_entropy(model(x), y)
@@ -33,14 +27,8 @@ def bench_step(args):
         opt.step()
         return loss
 
-    for _ in range(args.warmup):
-        step()
-    times = []
-    for _ in range(args.iters):
-        start = time.perf_counter()
-        step().item()
-        times.append(time.perf_counter() - start)
-    return {"seconds_per_step": sorted(times)[len(times) // 2], "steps": args.iters}
+    seconds = common.timed(lambda: step().item(), args.iters, args.warmup)
+    return {"seconds_per_step": seconds, "steps": args.iters}
 
 
 def bench_ops(args):
@@ -57,20 +45,12 @@ def bench_ops(args):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = common.parser(__doc__, model="small-cnn", batch=128, iters=30, warmup=5)
     parser.add_argument("what", choices=["step", "ops"])
-    parser.add_argument("--threads", type=int, required=True, help="libtorch intra-op threads (set explicitly)")
-    parser.add_argument("--model", default="small-cnn")
-    parser.add_argument("--batch", type=int, default=128)
-    parser.add_argument("--iters", type=int, default=30)
-    parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--count", type=int, default=10000)
     parser.add_argument("--repeats", type=int, default=5)
-    args = parser.parse_args()
-    torch.set_num_threads(args.threads)
-    result = bench_step(args) if args.what == "step" else bench_ops(args)
-    result.update({"torch": torch.__version__, "threads": torch.get_num_threads()})
-    print(json.dumps(result))
+    args = common.parse(parser)
+    common.emit(bench_step(args) if args.what == "step" else bench_ops(args))
 
 
 if __name__ == "__main__":

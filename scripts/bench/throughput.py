@@ -10,17 +10,14 @@ A "call" is one minibatch: r replays (each one forward, one backward, a signed d
 step) or one PGD-K attack (K forward/backward passes w.r.t. the input plus a final check). Its
 images/s counts batch x r, or batch x K, images per call.
 """
-import argparse
-import json
 import os
 import sys
-import time
 
 import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import models  # noqa: E402
+import common  # noqa: E402
 
 EPS, ALPHA, PGD_ALPHA = 8 / 255, 10 / 255, 2 / 255
 
@@ -68,45 +65,20 @@ def pgd_call(model, x, y, steps, gen):
     return torch.where(found.view(-1, 1, 1, 1), adversarial, cur)
 
 
-def timed(call, device, iters, warmup):
-    """Median seconds per call; CUDA is synchronised before each clock read."""
-    for _ in range(warmup):
-        call()
-    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
-    times = []
-    for _ in range(iters):
-        sync()
-        start = time.perf_counter()
-        call()
-        sync()
-        times.append(time.perf_counter() - start)
-    return sorted(times)[len(times) // 2]
-
-
 def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--threads", type=int, required=True, help="libtorch intra-op threads (set explicitly)")
+    p = common.parser(__doc__, model="preact-resnet18", batch=128, iters=10, warmup=2)
     p.add_argument("--device", default="cpu")
-    p.add_argument("--model", default="preact-resnet18")
-    p.add_argument("--batch", type=int, default=128)
     p.add_argument("--replays", type=int, default=8)
     p.add_argument("--pgd-steps", type=int, default=10)
-    p.add_argument("--iters", type=int, default=10)
-    p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--work", default="deat-replay,pgd-step")
     p.add_argument("--channels-last", action="store_true")
     p.add_argument("--autocast", choices=["bf16", "fp16"])
-    a = p.parse_args()
-    torch.set_num_threads(a.threads)
+    a = common.parse(p)
     device = torch.device(a.device)
-    torch.manual_seed(0)
-    small = a.model == "small-cnn"
-    model = models.build(a.model, 10, [0.2860] if small else None, [0.3530] if small else None).to(device)
-    shape = (a.batch, 1, 28, 28) if small else (a.batch, 3, 32, 32)
     gen = torch.Generator(device=device)
     gen.manual_seed(1)
-    x = torch.rand(shape, generator=gen, device=device)
-    y = torch.randint(0, 10, (a.batch,), generator=gen, device=device)
+    model, x, y = common.random_model_batch(a.model, a.batch, device, gen)
+    small = a.model == "small-cnn"
     if a.channels_last:
         model = model.to(memory_format=torch.channels_last)
         x = x.contiguous(memory_format=torch.channels_last)
@@ -119,17 +91,18 @@ def main():
             return body
         return lambda: torch.autocast(device_type=device.type, dtype=dtype)(body)()
 
-    result = {"torch": torch.__version__, "threads": torch.get_num_threads(), "device": str(device)}
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+    result = {"device": str(device)}
     for work in a.work.split(","):
         if work == "deat-replay":
-            seconds = timed(region(lambda: deat_call(model, opt, x, y, a.replays, gen, sigma)), device, a.iters, a.warmup)
+            seconds = common.timed(region(lambda: deat_call(model, opt, x, y, a.replays, gen, sigma)), a.iters, a.warmup, sync)
             result["deat-replay"] = {"seconds_per_call": seconds, "images_per_call": a.batch * a.replays}
         elif work == "pgd-step":
-            seconds = timed(region(lambda: pgd_call(model, x, y, a.pgd_steps, gen)), device, a.iters, a.warmup)
+            seconds = common.timed(region(lambda: pgd_call(model, x, y, a.pgd_steps, gen)), a.iters, a.warmup, sync)
             result["pgd-step"] = {"seconds_per_call": seconds, "images_per_call": a.batch * a.pgd_steps}
         else:
             sys.exit(f"error: unknown work {work} (expected deat-replay, pgd-step)")
-    print(json.dumps(result))
+    common.emit(result)
 
 
 if __name__ == "__main__":

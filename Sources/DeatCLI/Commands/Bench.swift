@@ -1,14 +1,16 @@
-// Bench.swift: `deat bench paper` (docs/benchmarks.md): the paper's Table 1 comparison in one
-// resumable command, through Reports.PaperBench in-process; `deat bench peer` is in BenchPeer.swift.
+// Bench.swift: `deat bench`, every benchmark of deat in one command group, and `deat bench paper`:
+// the paper's Table 1 comparison in one resumable command, through Benchmarks.PaperBench in-process.
+// The other subcommands, each in its own Bench*.swift, compare deat with the same work in PyTorch
+// (a peer script in scripts/bench, run by Benchmarks.PeerRunner), except `loader`, which is deat-only.
 //
 //   deat bench paper --threads 2                       # Fashion-MNIST + SmallCNN, the README's defaults
 //   deat bench paper --dataset cifar10 --device cuda   # CIFAR-10 + PreActResNet-18, paper settings
 import ArgumentParser
 import Attacks
+import Benchmarks
 import DataFormats
 import Datasets
 import Foundation
-import Reports
 import SafeTensors
 import Storage
 import Torch
@@ -17,12 +19,16 @@ import Training
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks: the paper's method comparison, and deat side by side with PyTorch.",
-        subcommands: [BenchPaper.self, BenchPeer.self, BenchThroughput.self, BenchPeerRun.self]
+        subcommands: [
+            BenchPaper.self, BenchPeer.self, BenchThroughput.self, BenchStep.self, BenchOps.self, BenchLoader.self, BenchAttacks.self,
+            BenchPeerRun.self,
+        ]
     )
 
     // Without this, `deat bench` alone would print the help and exit 0, as if it had done something.
     func run() throws {
-        throw ValidationError("choose a benchmark: deat bench paper, deat bench peer or deat bench throughput")
+        throw ValidationError(
+            "choose a benchmark: deat bench paper, deat bench peer or deat bench throughput, or a micro-benchmark: step, ops, loader, attacks")
     }
 }
 
@@ -39,45 +45,19 @@ struct BenchPaper: ParsableCommand {
             """
     )
 
-    @Option(help: "Dataset: fashion-mnist, mnist, cifar10, cifar100 (default: fashion-mnist).")
-    var dataset: DatasetName = .fashionMNIST
-
-    @Option(help: "Directory holding the dataset's files (default: Debian's for Fashion-MNIST).")
-    var dataDir: String?
-
-    @Option(help: "Comma-separated methods, optionally with -N replays/steps.")
-    var methods: String = PaperBench.paperMethods
-
-    @Option(help: "Epochs for every method (default: 5 for Fashion-MNIST/MNIST, 50 for CIFAR).")
-    var epochs: Int?
-
-    @Option(help: "Train on the first N training images (default: 10000 for Fashion-MNIST/MNIST, all for CIFAR).")
-    var trainSubset: Int?
-
-    @Option(help: "Evaluate on the first N test points (default: 200 for Fashion-MNIST/MNIST, 1000 for CIFAR).")
-    var n: Int?
-
-    @Option(help: "Per-epoch validation points (clean and PGD-10 with the CW loss) (default: 500, 1000 for CIFAR).")
-    var validationSize: Int?
-
-    @Option(help: "L∞ radius, as 8/255 or 0.1 (default: 0.1, or 8/255 for CIFAR).")
-    var eps: Epsilon?
-
-    @Option(help: "Which model to evaluate: best (best validation PGD accuracy, the paper's selection) or last.")
-    var select: String = "best"
-
-    @Option(help: "Iterations of APGD-CE, APGD-T and FAB-T in AutoAttack.")
-    var apgdSteps: Int = 100
-
-    @Option(help: "Square's query budget in AutoAttack.")
-    var squareQueries: Int = 5000
-
-    @Option(help: "Attack batch size.")
-    var evalBatchSize: Int = 250
-
-    @Option(help: "Output directory (default: runs/bench-paper-DATASET).")
-    var out: String?
-
+    @Option(help: "Dataset: fashion-mnist, mnist, cifar10, cifar100 (default: fashion-mnist).") var dataset: DatasetName = .fashionMNIST
+    @Option(help: "Directory holding the dataset's files (default: Debian's for Fashion-MNIST).") var dataDir: String?
+    @Option(help: "Comma-separated methods, optionally with -N replays/steps.") var methods: String = PaperBench.paperMethods
+    @Option(help: "Epochs for every method (default: 5 for Fashion-MNIST/MNIST, 50 for CIFAR).") var epochs: Int?
+    @Option(help: "Train on the first N training images (default: 10000 for Fashion-MNIST/MNIST, all for CIFAR).") var trainSubset: Int?
+    @Option(help: "Evaluate on the first N test points (default: 200 for Fashion-MNIST/MNIST, 1000 for CIFAR).") var n: Int?
+    @Option(help: "Per-epoch validation points (clean and PGD-10 with the CW loss) (default: 500, 1000 for CIFAR).") var validationSize: Int?
+    @Option(help: "L∞ radius, as 8/255 or 0.1 (default: 0.1, or 8/255 for CIFAR).") var eps: Epsilon?
+    @Option(help: "Which model to evaluate: best (best validation PGD accuracy, the paper's selection) or last.") var select: PaperBench.Selection = .best
+    @Option(help: "Iterations of APGD-CE, APGD-T and FAB-T in AutoAttack.") var apgdSteps: Int = 100
+    @Option(help: "Square's query budget in AutoAttack.") var squareQueries: Int = 5000
+    @Option(help: "Attack batch size.") var evalBatchSize: Int = 250
+    @Option(help: "Output directory (default: runs/bench-paper-DATASET).") var out: String?
     @OptionGroup var runtime: RuntimeOptions
 
     var small: Bool { !dataset.rawValue.hasPrefix("cifar") }
@@ -87,7 +67,6 @@ struct BenchPaper: ParsableCommand {
             if let value, value < 1 { throw ValidationError("\(name) must be at least 1") }
         }
         if let validationSize, validationSize < 0 { throw ValidationError("--validation-size must not be negative") }
-        guard PaperBench.Selection(rawValue: select) != nil else { throw ValidationError("--select must be best or last") }
         guard apgdSteps >= 1, squareQueries >= 1, evalBatchSize >= 1 else {
             throw ValidationError("--apgd-steps, --square-queries and --eval-batch-size must be at least 1")
         }
@@ -113,7 +92,7 @@ struct BenchPaper: ParsableCommand {
         bench.n = n ?? (small ? 200 : 1000)
         bench.validationSize = validationSize ?? (small ? 500 : 1000)
         bench.epsilon = eps?.value
-        bench.selection = PaperBench.Selection(rawValue: select)!
+        bench.selection = select
         bench.attackOptions.apgdSteps = apgdSteps
         bench.attackOptions.squareQueries = squareQueries
         bench.evalBatchSize = evalBatchSize

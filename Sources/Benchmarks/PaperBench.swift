@@ -1,10 +1,10 @@
-// PaperBench.swift: `deat bench paper` as a library call (docs/benchmarks.md): the paper's Table 1
-// comparison (docs/methods.md §2, §3.1) on one dataset and model. Every method trains from the
-// same seed (same initial weights, same data order) for the same epochs with the Trainer, then the
-// selected checkpoint is evaluated with PGD-20, CW-20 and AutoAttack (standard) on the same first N
-// test points with the RobustnessEvaluator. Everything is resumable: a finished method (log complete
-// and its three eval-*.json written) is not rerun, an unfinished training continues from its
-// checkpoint, an unfinished evaluation from its state file.
+// PaperBench.swift: `deat bench paper` as a library call: the paper's Table 1 comparison
+// (docs/methods.md §2, §3.1) on one dataset and model, written as Reports' BenchTable. Every method
+// trains from the same seed (same initial weights, same data order) for the same epochs with the
+// Trainer, then the selected checkpoint is evaluated with PGD-20, CW-20 and AutoAttack (standard) on
+// the same first N test points with the RobustnessEvaluator. Everything is resumable: a finished
+// method (log complete and its three eval-*.json written) is not rerun, an unfinished training
+// continues from its checkpoint, an unfinished evaluation from its state file.
 //
 //   OUT/<method>/{checkpoint,model,best}.safetensors, log.jsonl, eval-{pgd-20,cw-20,aa}.json
 //   OUT/bench.json, OUT/bench.md      (rewritten after every method)
@@ -15,6 +15,7 @@ import Evaluation
 import Foundation
 import Models
 import NN
+import Reports
 import Torch
 import Training
 

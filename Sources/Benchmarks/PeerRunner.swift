@@ -1,0 +1,198 @@
+// PeerRunner.swift: the one way a benchmark runs its PyTorch peer, a script in scripts/bench (shared
+// helpers in scripts/bench/common.py), and reads its result. The interpreter and the script are
+// checked before any timing starts, the thread count is always passed explicitly (`--threads N`,
+// because libtorch's own default differs between deat and PyTorch), and the result is the JSON object
+// the script prints last. A peer that fails is one error line with the tail of its standard error.
+//
+// Children run through ChildProcess: posix_spawn, standard output and error into temporary files (a
+// chatty child never blocks on a full pipe), reaped with wait4, whose ru_maxrss is that child's own
+// peak resident memory (getrusage(RUSAGE_CHILDREN) would give the maximum over every child so far).
+// `deat bench peer` runs deat's own side the same way, so that both sides are measured alike.
+import Foundation
+import Torch
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs the PyTorch peer scripts of `deat bench`.
+public struct PeerRunner: Sendable {
+    /// Debian's interpreter, which has python3-torch on the same libtorch as deat.
+    public static let defaultPython = "/usr/bin/python3"
+    /// Where the peer scripts live, relative to the repository root.
+    public static let defaultDirectory = "scripts/bench"
+
+    public var python: String
+    public var directory: String
+    /// libtorch intra-op threads, passed to every script as `--threads`.
+    public var threads: Int
+
+    public init(python: String = defaultPython, directory: String = defaultDirectory, threads: Int) {
+        self.python = python
+        self.directory = directory
+        self.threads = threads
+    }
+
+    /// The path of `script`, after checking that it and the interpreter exist; each failure is one
+    /// line that names the fix. Call it before timing anything, so that nothing runs in vain.
+    @discardableResult
+    public func check(_ script: String) throws -> String {
+        guard FileManager.default.isExecutableFile(atPath: python) else {
+            throw TorchError("\(python) not found: install Debian's python3-torch (scripts/dev.sh deps) or pass --python an interpreter that has torch")
+        }
+        let path = directory + "/" + script
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw TorchError("\(path) not found: run deat from the repository root or pass --peers")
+        }
+        return path
+    }
+
+    /// Runs `script` with `arguments` and `--threads N` and returns the JSON object it printed last,
+    /// with the child's peak resident memory.
+    public func run(_ script: String, _ arguments: [String]) throws -> PeerResult {
+        let path = try check(script)
+        let name = "the PyTorch peer \(path)"
+        let run = try ChildProcess.run(python, [path] + arguments + ["--threads", String(threads)], name: name)
+        return try PeerResult(parsing: run, from: name)
+    }
+}
+
+/// A benchmark whose deat side and PyTorch peer each give one time (step, ops), compared as a ratio.
+public protocol PeerTimed {
+    /// The peer script in scripts/bench.
+    static var peerScript: String { get }
+    /// Its arguments for the same work (PeerRunner adds --threads).
+    var peerArguments: [String] { get }
+    /// deat's time.
+    func measureDeat() throws -> Double
+    /// The peer's time, from its result.
+    static func peerSeconds(_ result: PeerResult) throws -> Double
+}
+
+extension PeerRunner {
+    /// Checks the peer, then `rounds` alternating measurements of `bench`, deat first; the medians.
+    public func compare<B: PeerTimed>(_ bench: B, rounds: Int) throws -> (deat: Double, peer: Double) {
+        try check(B.peerScript)
+        return try Timing.alternate(rounds: rounds, deat: bench.measureDeat, peer: { try B.peerSeconds(run(B.peerScript, bench.peerArguments)) })
+    }
+}
+
+/// What a peer printed last: one JSON object, read through typed accessors.
+public struct PeerResult {
+    public let json: [String: Any]
+    /// The child's peak resident set size in KiB.
+    public let peakKiB: Int
+    /// Who printed it, for error messages ("the PyTorch peer scripts/bench/step.py").
+    public let source: String
+
+    /// The last line of `run`'s standard output that is a JSON object.
+    public init(parsing run: ChildRun, from source: String) throws {
+        let lines = run.output.split(whereSeparator: \.isNewline).reversed()
+        guard let object = lines.lazy.compactMap({ Self.object(String($0)) }).first else {
+            throw TorchError("\(source) printed no JSON result\(ChildRun.tail(run.errorOutput).map { ": \($0)" } ?? "")")
+        }
+        self.init(json: object, peakKiB: run.peakKiB, source: source)
+    }
+
+    public init(json: [String: Any], peakKiB: Int = 0, source: String) {
+        self.json = json
+        self.peakKiB = peakKiB
+        self.source = source
+    }
+
+    static func object(_ line: String) -> [String: Any]? {
+        let trimmed = line.trimmingCharacters(in: .whitespaces)
+        guard trimmed.hasPrefix("{") else { return nil }
+        return (try? JSONSerialization.jsonObject(with: Data(trimmed.utf8))) as? [String: Any]
+    }
+
+    /// A number (JSON integers and floats alike).
+    public func double(_ key: String) throws -> Double {
+        guard let value = Self.number(json[key]) else { throw missing(key) }
+        return value
+    }
+
+    public func int(_ key: String) throws -> Int {
+        guard let value = Self.number(json[key]) else { throw missing(key) }
+        return Int(value)
+    }
+
+    /// A list of numbers.
+    public func doubles(_ key: String) throws -> [Double] {
+        guard let list = json[key] as? [Any] else { throw missing(key) }
+        let values = list.compactMap(Self.number)
+        guard values.count == list.count else { throw missing(key) }
+        return values
+    }
+
+    public func ints(_ key: String) throws -> [Int] { try doubles(key).map { Int($0) } }
+
+    /// A nested object, as a result of its own (the throughput peer's per-work figures).
+    public func object(_ key: String) throws -> PeerResult {
+        guard let nested = json[key] as? [String: Any] else { throw missing(key) }
+        return PeerResult(json: nested, peakKiB: peakKiB, source: source)
+    }
+
+    static func number(_ value: Any?) -> Double? {
+        switch value {
+        case let v as Double: v
+        case let v as Int: Double(v)
+        case let v as NSNumber: v.doubleValue
+        default: nil
+        }
+    }
+
+    func missing(_ key: String) -> TorchError { TorchError("\(source)'s result has no \(key) figure") }
+}
+
+/// What a finished child printed, and its own peak resident memory.
+public struct ChildRun: Sendable {
+    public let output: String
+    public let errorOutput: String
+    public let peakKiB: Int
+
+    /// The last non-empty line of `text` (a Python traceback's last line is the exception), shortened.
+    static func tail(_ text: String) -> String? {
+        guard let last = text.split(whereSeparator: \.isNewline).last(where: { !$0.allSatisfy(\.isWhitespace) }) else { return nil }
+        let line = last.trimmingCharacters(in: .whitespaces)
+        return line.count > 300 ? "…" + line.suffix(300) : line
+    }
+}
+
+public enum ChildProcess {
+    /// Runs `executable` with `arguments`, waits for it, and returns its output and peak memory. A
+    /// child that cannot start, exits non-zero or is killed is one error line, starting with `name`
+    /// (default: the executable's file name and first two arguments), with its stderr tail.
+    public static func run(_ executable: String, _ arguments: [String], name: String? = nil) throws -> ChildRun {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("deat-child-\(getpid())-\(UUID().uuidString)")
+        let outFile = scratch.path + ".out", errFile = scratch.path + ".err"
+        defer {
+            try? FileManager.default.removeItem(atPath: outFile)
+            try? FileManager.default.removeItem(atPath: errFile)
+        }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outFile, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, errFile, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { for p in argv { free(p) } }
+        let name = name ?? ([URL(fileURLWithPath: executable).lastPathComponent] + arguments.prefix(2)).joined(separator: " ")
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        guard spawned == 0 else { throw TorchError("cannot start \(executable): \(String(cString: strerror(spawned)))") }
+        var status: Int32 = 0
+        var usage = rusage()
+        while wait4(pid, &status, 0, &usage) < 0 {
+            guard errno == EINTR else { throw TorchError("wait4 failed for \(name): \(String(cString: strerror(errno)))") }
+        }
+        let output = (try? String(contentsOfFile: outFile, encoding: .utf8)) ?? ""
+        let errorOutput = (try? String(contentsOfFile: errFile, encoding: .utf8)) ?? ""
+        let exitCode = (status >> 8) & 0xFF, signal = status & 0x7F
+        guard signal == 0, exitCode == 0 else {
+            let how = signal != 0 ? "killed by signal \(signal)" : "exit \(exitCode)"
+            throw TorchError("\(name) failed (\(how))\(ChildRun.tail(errorOutput).map { ": \($0)" } ?? "")")
+        }
+        return ChildRun(output: output, errorOutput: errorOutput, peakKiB: Int(usage.ru_maxrss))  // Linux: KiB
+    }
+}

@@ -1,0 +1,69 @@
+// BenchLoader.swift: `deat bench loader`, the data pipeline's own benchmark (Benchmarks.LoaderBenchmark):
+// loader throughput in images/s over one epoch with and without a background worker, and the share
+// of a SmallCNN training step spent waiting on data. deat-only: there is no PyTorch peer.
+//
+//   deat bench loader                          # both sets, 100 training steps each
+//   deat bench loader --threads 2 --steps 200
+import ArgumentParser
+import Benchmarks
+import DataFormats
+import Foundation
+import Torch
+
+struct BenchLoader: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "loader",
+        abstract: "Data loader throughput and the share of a SmallCNN training step spent waiting on data.",
+        discussion: "Fashion-MNIST's rows are skipped when --data-dir does not have it; the synthetic CIFAR set needs no files.")
+
+    @OptionGroup var runtime: RuntimeOptions
+    @OptionGroup var data: FashionMNISTOption
+    @Option(help: "Minibatch size.") var batch: Int = 128
+    @Option(help: "Timed training steps per configuration (after 5 warm-up steps).") var steps: Int = 100
+    @Option(help: "Batches the worker prepares ahead in the background rows.") var prefetch: Int = 2
+
+    func validate() throws {
+        guard batch >= 1, steps >= 1 else { throw ValidationError("--batch and --steps must be at least 1") }
+        guard prefetch >= 1 else { throw ValidationError("--prefetch must be at least 1 (0 is always measured)") }
+    }
+
+    func run() throws {
+        let device = try runtime.apply()
+        let bench = LoaderBenchmark(batch: batch, steps: steps, seed: runtime.seed, device: device)
+        let sets = try bench.workloads(fashionMNIST: URL(fileURLWithPath: data.directory))
+        if sets.fashionMNIST == nil {
+            print("note: no Fashion-MNIST in \(data.directory); its rows are skipped (install dataset-fashion-mnist)")
+        }
+        let workloads = [sets.fashionMNIST, sets.synthetic].compactMap { $0 }
+
+        print("Loader throughput, one epoch, batch \(batch), \(runtime.threads) thread(s), \(device), \(Runtime.libtorchVersion)")
+        print(pad("set", 22) + pad("augmentation", 28) + pad("batches", 9) + pad("prefetch 0", 19) + "prefetch \(prefetch)")
+        for work in workloads {
+            let sync = try bench.throughput(work, prefetch: 0)
+            let background = try bench.throughput(work, prefetch: prefetch)
+            let batches = try bench.loader(work, prefetch: 0).batchesPerEpoch
+            print(pad(work.name, 22) + pad("\(work.augmentation)", 28) + pad("\(batches)", 9)
+                + pad(String(format: "%9.0f img/s", sync), 19) + String(format: "%9.0f img/s", background))
+        }
+
+        print("\nSmallCNN training (SGD, momentum 0.9), \(steps) steps of batch \(batch): time waiting on data")
+        print(pad("set", 22) + pad("prefetch", 10) + pad("ms/step", 10) + pad("wait ms/step", 14) + pad("wait fraction", 15)
+            + "of which first batch")
+        for work in workloads {
+            for depth in [0, prefetch] {
+                let t = try bench.training(work, prefetch: depth)
+                print(pad(work.name, 22) + pad("\(depth)", 10)
+                    + pad(String(format: "%7.2f", t.seconds / Double(steps) * 1e3), 10)
+                    + pad(String(format: "%9.3f", t.wait / Double(steps) * 1e3), 14)
+                    + pad(String(format: "%8.2f %%", t.wait / t.seconds * 100), 15)
+                    + String(format: "%6.2f ms", t.firstWait * 1e3))
+            }
+        }
+        print("wait fraction = time blocked in nextBatch() / wall time of the steps; it includes each epoch's first")
+        print("batch, which no prefetching can hide (the worker starts with the epoch).")
+    }
+
+    func pad(_ text: String, _ width: Int) -> String {
+        text.padding(toLength: max(width, text.count + 1), withPad: " ", startingAt: 0)
+    }
+}

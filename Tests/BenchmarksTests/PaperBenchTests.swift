@@ -1,0 +1,90 @@
+// PaperBenchTests.swift: the parts of the benchmarks that need no training run: the paper bench's
+// method names and configurations, what each bench asks its PyTorch peer, how `deat bench peer`
+// reads and compares the two sides, and the statistics. (The bench commands end to end are in
+// Tests/DeatCLITests.)
+import Foundation
+import Testing
+import Training
+@testable import Benchmarks
+
+@Suite("Benchmarks: paper bench and peer figures")
+struct PaperBenchTests {
+    @Test("paper bench entries: a training method, optionally with -N replays or steps")
+    func entries() throws {
+        let free = try PaperBench.Entry(parsing: "free-8")
+        #expect(free.name == "free-8" && free.method == .free && free.iterations == 8)
+        let mplus = try PaperBench.Entry(parsing: "mplus-deat")
+        #expect(mplus.method == .mplusDEAT && mplus.iterations == nil)
+        for bad in ["bogus", "bogus-3", "free-0", "free-x", ""] {
+            #expect(throws: (any Error).self, "\(bad)") { try PaperBench.Entry(parsing: bad) }
+        }
+        let all = try PaperBench.paperMethods.split(separator: ",").map { try PaperBench.Entry(parsing: String($0)) }
+        #expect(all.count == 11)
+    }
+
+    @Test("every method of a paper bench gets the bench's epochs, subset, validation size and seed")
+    func config() throws {
+        var bench = PaperBench(dataset: .fashionMNIST, entries: [try PaperBench.Entry(parsing: "pgd-7")])
+        (bench.epochs, bench.trainSubset, bench.validationSize, bench.seed) = (2, 100, 10, 7)
+        let config = bench.config(bench.entries[0])
+        #expect(config.epochs == 2 && config.trainSubset == 100 && config.validationSize == 10 && config.seed == 7)
+        #expect(config.dataDirectory == "/usr/share/datasets/fashion-mnist")
+    }
+
+    @Test("deat bench peer: the methods both sides implement")
+    func peerMethods() {
+        for good in ["mplus-deat", "free-1", "free-8"] { #expect(PeerTraining.isSupported(good), "\(good)") }
+        for bad in ["pgd", "free-0", "free-", "free-x", "deat", ""] { #expect(!PeerTraining.isSupported(bad), "\(bad)") }
+    }
+
+    @Test("deat bench peer: both sides get the same options; the comparison takes medians and the peak")
+    func peerComparison() throws {
+        let side = PeerTraining(
+            method: "free-8", initialWeights: URL(fileURLWithPath: "/tmp/init.safetensors"), work: URL(fileURLWithPath: "/tmp/run"),
+            epochs: 3, trainSubset: 100, n: 10, dataDirectory: "/data", seed: 5)
+        #expect(side.peerArguments == ["--method", "free-8", "--initial", "/tmp/init.safetensors", "--epochs", "3", "--train-subset", "100",
+                                       "--n", "10", "--seed", "5", "--data-dir", "/data"])
+        func figures(_ seconds: [Double], peak: Int) throws -> PeerFigures {
+            try PeerFigures(PeerResult(
+                json: ["epoch_seconds": seconds, "iterations": [8, 8], "images_per_epoch": 100, "backward_passes": 16,
+                       "clean": 0.5, "pgd20": 0.25],
+                peakKiB: peak, source: "test"))
+        }
+        let deat = [try figures([1, 1], peak: 2048), try figures([2, 2], peak: 1024), try figures([3, 3], peak: 1024)]
+        let torch = [try figures([4, 4], peak: 4096)]
+        let rows = PeerFigures.comparison(deat: deat, torch: torch)
+        let byLabel = Dictionary(uniqueKeysWithValues: rows.map { ($0.label, $0) })
+        #expect(byLabel["time per epoch (s)"]?.deat == 2 && byLabel["time per epoch (s)"]?.torch == 4)
+        #expect(byLabel["images/s"]?.deat == 50)
+        #expect(byLabel["peak RSS (MiB)"]?.deat == 2 && byLabel["peak RSS (MiB)"]?.torch == 4)
+        #expect(byLabel["PGD-20 accuracy (%)"]?.deat == 25)
+        #expect(throws: (any Error).self) { try PeerFigures(PeerResult(json: ["clean": 1], source: "test")) }
+    }
+
+    @Test("what step, ops and throughput ask their peer")
+    func peerArguments() {
+        #expect(StepBenchmark(model: .smallCNN, batch: 16, iterations: 3, warmup: 1).peerArguments
+            == ["step", "--model", "small-cnn", "--batch", "16", "--iters", "3", "--warmup", "1"])
+        #expect(OpsBenchmark(count: 50).peerArguments == ["ops", "--count", "50"])
+        var throughput = ThroughputBenchmark(
+            model: .smallCNN, batch: 8, work: [.pgdStep], replays: 2, pgdSteps: 3, iterations: 4, warmup: 0)
+        (throughput.channelsLast, throughput.bf16) = (true, true)
+        #expect(throughput.peerArguments(device: "cuda") == [
+            "--device", "cuda", "--model", "small-cnn", "--batch", "8", "--replays", "2", "--pgd-steps", "3", "--iters", "4",
+            "--warmup", "0", "--work", "pgd-step", "--channels-last", "--autocast", "bf16",
+        ])
+        #expect(throughput.imagesPerCall(.pgdStep) == 24 && throughput.imagesPerCall(.deatReplay) == 16)
+    }
+
+    @Test("median and alternating rounds")
+    func timing() throws {
+        #expect(Timing.median([3, 1, 2]) == 2)
+        #expect(Timing.median([4, 1, 3, 2]) == 3)  // the upper middle, as the peers take it
+        var order: [String] = []
+        let (deat, peer) = try Timing.alternate(
+            rounds: 3, deat: { order.append("deat"); return Double(order.count) }, peer: { order.append("peer"); return 10 })
+        #expect(order == ["deat", "peer", "deat", "peer", "deat", "peer"])
+        #expect(deat == 3 && peer == 10)
+        #expect(try Timing.medianSeconds(iterations: 3, warmup: 1) {} >= 0)
+    }
+}
