@@ -1,4 +1,4 @@
-// Attack.swift: what every attack is to the rest of deat (attacks.md §1): a function from clean
+// Attack.swift: what every attack is to the rest of deat (docs/attacks.md §1): a function from clean
 // images in [0, 1] and labels to admissible adversarial images, run in an explicit model mode.
 import NN
 import Torch
@@ -14,7 +14,7 @@ public protocol Attack {
     /// Short name used in reports and state files, e.g. "pgd-20", "apgd-ce".
     var name: String { get }
 
-    /// Every parameter that changes the attack's result, for the report (attacks.md §1).
+    /// Every parameter that changes the attack's result, for the report (docs/attacks.md §1).
     var parameters: [String: String] { get }
 
     /// Adversarial versions of `images` ([N, C, H, W] in [0, 1]) for `labels` ([N] int64). Every
