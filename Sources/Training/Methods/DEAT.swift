@@ -1,4 +1,4 @@
-// DEAT.swift: Dynamic Efficient Adversarial Training (reference-methods.md §1.3). Each minibatch is
+// DEAT.swift: Dynamic Efficient Adversarial Training (docs/methods.md §1.3). Each minibatch is
 // replayed r times, FREE-style: every replay's single backward pass updates both δ (one signed
 // step) and the weights (one SGD step); δ is carried across the replays of a minibatch and drawn
 // afresh for the next one. r comes from the iteration policy: M+ (M+DEAT), linear (DEAT-d) or
