@@ -5,54 +5,40 @@ import NN
 import Torch
 
 /// Untargeted APGD (AutoAttack's APGD-CE: loss CE, 100 iterations, 1 restart; APGD-DLR: loss DLR).
-public struct APGD: Attack {
-    public var epsilon: Double
-    public var norm: ThreatNorm
-    public var steps: Int
-    public var restarts: Int
-    public var loss: AttackLoss
+struct APGD: Attack {
+    var budget: AttackBudget
+    var norm: ThreatNorm
+    var loss: AttackLoss
     /// Step-halving threshold on the fraction of improving steps (0.75).
-    public var rho: Double = 0.75
+    var rho: Double = 0.75
     /// Called with the starting point and every iterate of every restart.
-    public var observer: IterateObserver?
+    var observer: IterateObserver?
 
-    public init(epsilon: Double, norm: ThreatNorm = .linf, steps: Int = 100, restarts: Int = 1, loss: AttackLoss = .crossEntropy) {
-        self.epsilon = epsilon
+    init(epsilon: Double, norm: ThreatNorm = .linf, steps: Int = 100, restarts: Int = 1, loss: AttackLoss = .crossEntropy) {
+        budget = AttackBudget(epsilon: epsilon, steps: steps, restarts: restarts)
         self.norm = norm
-        self.steps = steps
-        self.restarts = restarts
         self.loss = loss
     }
 
     /// "apgd-ce", "apgd-dlr".
-    public var name: String { "apgd-\(loss.rawValue)" }
+    var name: String { "apgd-\(loss.rawValue)" }
 
-    public var parameters: [String: String] {
-        [
-            "norm": norm.rawValue, "epsilon": "\(epsilon)", "steps": "\(steps)", "restarts": "\(restarts)",
-            "loss": loss.rawValue, "rho": "\(rho)", "alpha": "0.75", "initial_step": "2*epsilon", "eot_samples": "1",
-        ]
+    var parameters: [String: String] { runParameters.merging(["loss": loss.rawValue, "eot_samples": "1"]) { $1 } }
+
+    /// The report entries of one run, which APGD-T shares: all but the loss.
+    var runParameters: [String: String] {
+        budget.parameters(norm: norm, ["rho": "\(rho)", "alpha": "0.75", "initial_step": "2*epsilon"])
     }
 
-    public func perturb(model: any Layer, images: Tensor, labels: Tensor, mode: ModelMode, generator: Generator) throws -> Tensor {
+    func perturb(model: any Layer, images: Tensor, labels: Tensor, mode: ModelMode, generator: Generator) throws -> Tensor {
         try validateBatch(images: images, labels: labels)
-        let core = APGDCore(epsilon: epsilon, norm: norm, steps: steps, rho: rho, observer: observer)
-        return try model.withMode(mode) {
-            let x = try images.detached()
-            var adversarial = x
-            // Restarts attack only the points that are still correctly classified (§6 driver).
-            var robust = try misclassified(logitsNoGrad(model: model, at: x), labels).logicalNot()
-            for restart in 0..<restarts {
-                let index = try indices(of: robust)
-                if index.count == 0 { break }
-                let ys = try rows(labels, index)
-                let outcome = try core.run(
-                    model: model, clean: rows(x, index), labels: ys, restart: restart, generator: generator
-                ) { z in try Losses.evaluate(loss, logits: z, labels: ys) }
-                adversarial = try puttingRows(adversarial, index, selectRows(outcome.fooled, outcome.adversarial, rows(x, index)))
-                robust = try puttingRows(robust, index, outcome.fooled.logicalNot())
+        // Restarts attack only the points that are still correctly classified (§6 driver).
+        return try RobustRows.attack(model: model, images: images, labels: labels, mode: mode) { points in
+            try points.attackRobust(rounds: budget.restarts) { restart, xs, ys, _ in
+                try run(model: model, clean: xs, labels: ys, restart: restart, generator: generator) { z in
+                    try Losses.evaluate(loss, logits: z, labels: ys)
+                }
             }
-            return adversarial
         }
     }
 }
@@ -60,13 +46,13 @@ public struct APGD: Attack {
 /// The checkpoint rule of §6: interval lengths k₁ = max(⌊0.22N⌋, 1), k_{j+1} = max(k_j − d, m)
 /// with d = max(⌊0.03N⌋, 1), m = max(⌊0.06N⌋, 1). For N = 100: checks after iterations 22, 41,
 /// 57, 70, 80, 87, 93, 99 (1-based).
-public enum APGDSchedule {
-    public static func firstInterval(steps: Int) -> Int { max(Int(0.22 * Double(steps)), 1) }
-    public static func decrement(steps: Int) -> Int { max(Int(0.03 * Double(steps)), 1) }
-    public static func minimumInterval(steps: Int) -> Int { max(Int(0.06 * Double(steps)), 1) }
+enum APGDSchedule {
+    static func firstInterval(steps: Int) -> Int { max(Int(0.22 * Double(steps)), 1) }
+    static func decrement(steps: Int) -> Int { max(Int(0.03 * Double(steps)), 1) }
+    static func minimumInterval(steps: Int) -> Int { max(Int(0.06 * Double(steps)), 1) }
 
     /// 1-based iteration numbers after which the step size may be halved.
-    public static func checkpoints(steps: Int) -> [Int] {
+    static func checkpoints(steps: Int) -> [Int] {
         var out: [Int] = []
         var interval = firstInterval(steps: steps)
         var at = interval
@@ -80,12 +66,9 @@ public enum APGDSchedule {
 }
 
 /// One APGD run (one restart) on a batch; the loss is a closure so that APGD-T can pass targeted DLR.
-struct APGDCore {
-    let epsilon: Double
-    let norm: ThreatNorm
-    let steps: Int
-    let rho: Double
-    let observer: IterateObserver?
+extension APGD {
+    var epsilon: Double { budget.epsilon }
+    var steps: Int { budget.steps }
 
     func project(_ v: Tensor, _ clean: Tensor) throws -> Tensor {
         try Attacks.project(v, around: clean, norm: norm, epsilon: epsilon)
@@ -117,7 +100,7 @@ struct APGDCore {
     func run(
         model: any Layer, clean: Tensor, labels: Tensor, restart: Int, generator: Generator,
         loss: (Tensor) throws -> Tensor
-    ) throws -> (fooled: Tensor, adversarial: Tensor) {
+    ) throws -> (broken: Tensor, adversarial: Tensor) {
         let n = clean.shape[0]
         let rank = clean.rank
         var current = try start(clean, generator: generator)

@@ -81,21 +81,20 @@ public enum AttackSuite {
         if parts.count > 1, parts[0] == "pgd", parts[1] == "l2" { parts = ["pgd-l2"] + parts.dropFirst(2) }
         let numbers = parts.dropFirst().compactMap { Int($0) }.filter { $0 >= 1 }
         guard !parts.isEmpty, numbers.count == parts.count - 1, (1...2).contains(numbers.count) else {
-            throw TorchError("unknown attack '\(name)'; expected \(helpText)")
+            throw AttackError.unknownAttack(name)
         }
         let steps = numbers[0], restarts = numbers.count > 1 ? numbers[1] : 1
         switch parts[0] {
-        case "pgd-l2":
-            return PGDL2(epsilon: epsilon, stepSize: step, steps: steps, randomStart: o.randomStart, restarts: restarts)
-        case "pgd":
-            guard norm == .linf else { return PGDL2(epsilon: epsilon, stepSize: step, steps: steps, randomStart: o.randomStart, restarts: restarts) }
-            return PGD(epsilon: epsilon, stepSize: step, steps: steps, randomStart: o.randomStart, restarts: restarts)
+        case "pgd", "pgd-l2":
+            // "pgd" follows the threat model's norm; "pgd-l2" is L2 under either.
+            let pgdNorm = parts[0] == "pgd-l2" ? .l2 : norm
+            return PGD(epsilon: epsilon, norm: pgdNorm, stepSize: step, steps: steps, randomStart: o.randomStart, restarts: restarts)
         case "cw":
             var cw = PGD(epsilon: epsilon, stepSize: step, steps: steps, randomStart: o.randomStart, restarts: restarts, loss: .cw)
             cw.kappa = o.cwKappa
             return cw
         default:
-            throw TorchError("unknown attack '\(name)'; expected \(helpText)")
+            throw AttackError.unknownAttack(name)
         }
     }
 }
@@ -103,42 +102,34 @@ public enum AttackSuite {
 /// A list of attacks as one attack: each runs on the points the previous ones left correctly
 /// classified (the §1 driver inside one batch). The evaluator runs the list itself, to report
 /// each stage; this is for callers that only want the images.
-public struct AttackSequence: Attack {
-    public var attacks: [any Attack]
-    public var name: String
-    public var norm: ThreatNorm
-    public var epsilon: Double
+struct AttackSequence: Attack {
+    var attacks: [any Attack]
+    var name: String
+    var norm: ThreatNorm
+    var epsilon: Double
 
-    public init(_ attacks: [any Attack], name: String, norm: ThreatNorm = .linf, epsilon: Double) {
+    init(_ attacks: [any Attack], name: String, norm: ThreatNorm = .linf, epsilon: Double) {
         self.attacks = attacks
         self.name = name
         self.norm = norm
         self.epsilon = epsilon
     }
 
-    public var parameters: [String: String] {
+    var parameters: [String: String] {
         var p: [String: String] = ["attacks": attacks.map(\.name).joined(separator: ",")]
         for a in attacks { for (k, v) in a.parameters { p["\(a.name).\(k)"] = v } }
         return p
     }
 
-    public func perturb(model: any Layer, images: Tensor, labels: Tensor, mode: ModelMode, generator: Generator) throws -> Tensor {
+    func perturb(model: any Layer, images: Tensor, labels: Tensor, mode: ModelMode, generator: Generator) throws -> Tensor {
         try validateBatch(images: images, labels: labels)
-        return try model.withMode(mode) {
-            let x = try images.detached()
-            var adversarial = x
-            var robust = try misclassified(logitsNoGrad(model: model, at: x), labels).logicalNot()
-            for attack in attacks {
-                let index = try indices(of: robust)
-                if index.count == 0 { break }
-                let ys = try rows(labels, index)
-                let out = try attack.perturb(model: model, images: rows(x, index), labels: ys, mode: mode, generator: generator)
+        return try RobustRows.attack(model: model, images: images, labels: labels, mode: mode) { points in
+            try points.attackRobust(rounds: attacks.count) { stage, xs, ys, _ in
+                let out = try attacks[stage].perturb(model: model, images: xs, labels: ys, mode: mode, generator: generator)
                 let broken = try misclassified(logitsNoGrad(model: model, at: out), ys)
-                    .logicalAnd(admissible(out, clean: rows(x, index), norm: norm, epsilon: epsilon))
-                adversarial = try puttingRows(adversarial, index, selectRows(broken, out, rows(adversarial, index)))
-                robust = try puttingRows(robust, index, broken.logicalNot())
+                    .logicalAnd(admissible(out, clean: xs, norm: norm, epsilon: epsilon))
+                return (broken, out)
             }
-            return adversarial
         }
     }
 }

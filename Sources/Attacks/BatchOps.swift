@@ -1,5 +1,6 @@
 // BatchOps.swift: what every attack shares beyond the threat model: selecting and writing back batch
-// rows (to attack only still-robust points, docs/attacks.md §1, §4), seeded draws, input gradients.
+// rows (to attack only still-robust points, docs/attacks.md §1, §4), the restart driver built on
+// them, seeded draws, input gradients.
 import NN
 import Torch
 
@@ -44,10 +45,10 @@ func normal(_ shape: [Int], device: Device, generator: Generator) throws -> Tens
 /// Checks the inputs every attack shares: images [N, C, H, W] in a float dtype, labels [N].
 func validateBatch(images: Tensor, labels: Tensor) throws {
     guard images.rank >= 2, images.dtype.isFloatingPoint else {
-        throw TorchError("attack inputs must be a float batch [N, C, H, W], got \(images.dtype) \(images.shape)")
+        throw AttackError.invalidBatch(what: "attack inputs", expected: "a float batch [N, C, H, W]", got: "\(images.dtype) \(images.shape)")
     }
     guard labels.shape == [images.shape[0]], labels.dtype == .int64 else {
-        throw TorchError("labels must be int64 of shape [\(images.shape[0])], got \(labels.dtype) \(labels.shape)")
+        throw AttackError.invalidBatch(what: "labels", expected: "int64 of shape [\(images.shape[0])]", got: "\(labels.dtype) \(labels.shape)")
     }
 }
 
@@ -74,4 +75,76 @@ func logitsNoGrad(model: any Layer, at x: Tensor) throws -> Tensor {
 /// Per-example [N] bool: the arg-max logit differs from the label.
 func misclassified(_ logits: Tensor, _ labels: Tensor) throws -> Tensor {
     try logits.argmax(dim: 1).ne(labels)
+}
+
+/// The driver of §1 that APGD, APGD-T, FAB-T, Square and attack lists share: every round attacks
+/// only the points still correctly classified, and a point once broken keeps the image that broke
+/// it (never a later, weaker one).
+struct RobustRows {
+    let clean: Tensor
+    let labels: Tensor
+    /// The model's logits at `clean` (APGD-T and FAB-T take their target classes from them).
+    let cleanLogits: Tensor
+    private(set) var adversarial: Tensor
+    private(set) var robust: Tensor
+
+    init(model: any Layer, clean: Tensor, labels: Tensor) throws {
+        self.clean = clean
+        self.labels = labels
+        cleanLogits = try logitsNoGrad(model: model, at: clean)
+        adversarial = clean
+        robust = try misclassified(cleanLogits, labels).logicalNot()
+    }
+
+    /// The adversarial images after `rounds` ran on `images` with the model in `mode`.
+    static func attack(
+        model: any Layer, images: Tensor, labels: Tensor, mode: ModelMode, _ rounds: (inout RobustRows) throws -> Void
+    ) throws -> Tensor {
+        try model.withMode(mode) {
+            var points = try RobustRows(model: model, clean: images.detached(), labels: labels)
+            try rounds(&points)
+            return points.adversarial
+        }
+    }
+
+    /// Up to `count` rounds of `attack(round, clean rows, their labels, their indices)`, which says
+    /// which of the still-robust rows it broke and with what images. Returns false when it stopped
+    /// early because no robust point was left.
+    @discardableResult
+    mutating func attackRobust(
+        rounds count: Int, _ attack: (Int, Tensor, Tensor, Tensor) throws -> (broken: Tensor, adversarial: Tensor)
+    ) throws -> Bool {
+        for round in 0..<count {
+            let index = try indices(of: robust)
+            if index.count == 0 { return false }
+            let xs = try rows(clean, index)
+            let (broken, found) = try attack(round, xs, rows(labels, index), index)
+            adversarial = try puttingRows(adversarial, index, selectRows(broken, found, xs))
+            robust = try puttingRows(robust, index, broken.logicalNot())
+        }
+        return true
+    }
+
+    /// The rounds of APGD-T and FAB-T (§7, §8): for each target rank 2…(targets + 1) of the clean
+    /// logits, `restarts` rounds of `attack(restart, clean rows, labels, target classes)`. First
+    /// checks that the K classes allow it: K ≥ `minimumClasses` and 1 ≤ targets ≤ K − 1.
+    mutating func attackTargets(
+        _ targets: Int, restarts: Int, attackName: String, minimumClasses: Int,
+        _ attack: (Int, Tensor, Tensor, Tensor) throws -> (broken: Tensor, adversarial: Tensor)
+    ) throws {
+        let classes = cleanLogits.shape[1]
+        guard classes >= minimumClasses, targets >= 1, targets + 1 <= classes else {
+            throw AttackError.invalidParameters(
+                attack: attackName, requirement: "K ≥ \(minimumClasses) classes and 1 ≤ targets ≤ K − 1",
+                got: "K = \(classes), targets = \(targets)")
+        }
+        let ranking = try cleanLogits.sorted(dim: 1, descending: true).indices
+        for rank in 2...(targets + 1) {
+            let more = try attackRobust(rounds: restarts) { restart, xs, ys, index in
+                // The rank-th largest clean logit (rank 1 is the prediction, = y on robust points).
+                try attack(restart, xs, ys, rows(ranking, index).select(dim: 1, index: rank - 1))
+            }
+            if !more { return }
+        }
+    }
 }

@@ -5,60 +5,35 @@
 import NN
 import Torch
 
-public struct FABT: Attack {
-    public var epsilon: Double
-    public var steps: Int
+struct FABT: Attack {
+    /// Restarts are per target; restart 0 starts at x, later ones at a random point of size ε/2 (§8).
+    var budget: AttackBudget
     /// Target classes: clean-logit ranks 2…(targets + 1), as APGD-T.
-    public var targets: Int
-    /// Restarts per target; restart 0 starts at x, later ones at a random point of size ε/2 (§8).
-    public var restarts: Int
-    public var alphaMax: Double = 0.1
+    var targets: Int
+    var alphaMax: Double = 0.1
     /// Overshoot η.
-    public var eta: Double = 1.05
+    var eta: Double = 1.05
     /// Backward step β.
-    public var beta: Double = 0.9
+    var beta: Double = 0.9
 
-    public init(epsilon: Double, steps: Int = 100, targets: Int = 9, restarts: Int = 1) {
-        self.epsilon = epsilon
-        self.steps = steps
+    init(epsilon: Double, steps: Int = 100, targets: Int = 9, restarts: Int = 1) {
+        budget = AttackBudget(epsilon: epsilon, steps: steps, restarts: restarts)
         self.targets = targets
-        self.restarts = restarts
     }
 
-    public var name: String { "fab-t" }
+    var name: String { "fab-t" }
 
-    public var parameters: [String: String] {
-        [
-            "norm": "Linf", "epsilon": "\(epsilon)", "steps": "\(steps)", "targets": "\(targets)", "restarts": "\(restarts)",
-            "alpha_max": "\(alphaMax)", "eta": "\(eta)", "beta": "\(beta)",
-        ]
+    var parameters: [String: String] {
+        budget.parameters(norm: .linf, ["targets": "\(targets)", "alpha_max": "\(alphaMax)", "eta": "\(eta)", "beta": "\(beta)"])
     }
 
-    public func perturb(model: any Layer, images: Tensor, labels: Tensor, mode: ModelMode, generator: Generator) throws -> Tensor {
+    func perturb(model: any Layer, images: Tensor, labels: Tensor, mode: ModelMode, generator: Generator) throws -> Tensor {
         try validateBatch(images: images, labels: labels)
-        return try model.withMode(mode) {
-            let x = try images.detached()
-            var adversarial = x
-            let cleanLogits = try logitsNoGrad(model: model, at: x)
-            guard targets >= 1, targets + 1 <= cleanLogits.shape[1] else {
-                throw TorchError("FAB-T needs 1 ≤ targets ≤ K − 1; got K = \(cleanLogits.shape[1]), targets = \(targets)")
+        return try RobustRows.attack(model: model, images: images, labels: labels, mode: mode) { points in
+            try points.attackTargets(targets, restarts: budget.restarts, attackName: "FAB-T", minimumClasses: 2) { restart, xs, ys, ts in
+                let (distance, found) = try run(model: model, clean: xs, labels: ys, targets: ts, restart: restart, generator: generator)
+                return (try distance.le(budget.epsilon), found)
             }
-            let ranking = try cleanLogits.sorted(dim: 1, descending: true).indices
-            var robust = try misclassified(cleanLogits, labels).logicalNot()
-            for rank in 2...(targets + 1) {
-                for restart in 0..<restarts {
-                    let index = try indices(of: robust)
-                    if index.count == 0 { return adversarial }
-                    let xs = try rows(x, index)
-                    let ys = try rows(labels, index)
-                    let ts = try rows(ranking, index).select(dim: 1, index: rank - 1)
-                    let (distance, found) = try run(model: model, clean: xs, labels: ys, targets: ts, restart: restart, generator: generator)
-                    let broken = try distance.le(epsilon)
-                    adversarial = try puttingRows(adversarial, index, selectRows(broken, found, xs))
-                    robust = try puttingRows(robust, index, broken.logicalNot())
-                }
-            }
-            return adversarial
         }
     }
 
@@ -67,7 +42,7 @@ public struct FABT: Attack {
     func run(model: any Layer, clean: Tensor, labels: Tensor, targets: Tensor, restart: Int, generator: Generator) throws
         -> (distance: Tensor, adversarial: Tensor)
     {
-        let n = clean.shape[0]
+        let (n, epsilon) = (clean.shape[0], budget.epsilon)
         let flatClean = try clean.flattened(from: 1)
         var current = clean
         if restart > 0 {
@@ -76,7 +51,7 @@ public struct FABT: Attack {
         }
         var best = try Tensor.full([n], Double.infinity, dtype: clean.dtype, device: clean.device)
         var adversarial = clean
-        for _ in 0..<steps {
+        for _ in 0..<budget.steps {
             // h = f_t − f_y and its input gradient w at the current point: one backward pass.
             let (_, h, w) = try lossAndGradient(model: model, at: current) { z in
                 try Losses.trueLogit(z, targets) - Losses.trueLogit(z, labels)
@@ -126,12 +101,5 @@ public struct FABT: Attack {
             low = try Tensor.where(reached, low, middle)
         }
         return try direction * room.minimum(high.expanded(to: room.shape))
-    }
-}
-
-extension FABT {
-    /// The projection of §8, exposed for hand-derived tests.
-    public static func projectOntoHyperplaneForTests(point: Tensor, normal: Tensor, offset: Tensor) throws -> Tensor {
-        try projectOntoHyperplane(point: point, normal: normal, offset: offset)
     }
 }

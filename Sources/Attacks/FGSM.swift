@@ -27,21 +27,21 @@ public struct FGSM: Attack {
 
 /// FGSM-RS: δ₀ ~ U[−ε, ε] (kept inside the box), one step of α·sign(∇) from x + δ₀, then δ is
 /// clamped back to [−ε, ε] and the box. Default α = 1.25ε (the paper's setting; 10/255 at 8/255).
-public struct FGSMRS: Attack {
-    public var epsilon: Double
-    public var stepSize: Double
+struct FGSMRS: Attack {
+    var epsilon: Double
+    var stepSize: Double
 
-    public init(epsilon: Double, stepSize: Double? = nil) {
+    init(epsilon: Double, stepSize: Double? = nil) {
         self.epsilon = epsilon
         self.stepSize = stepSize ?? 1.25 * epsilon
     }
 
-    public var name: String { "fgsm-rs" }
-    public var parameters: [String: String] {
+    var name: String { "fgsm-rs" }
+    var parameters: [String: String] {
         ["norm": "Linf", "epsilon": "\(epsilon)", "step_size": "\(stepSize)", "loss": "ce", "random_start": "true"]
     }
 
-    public func perturb(model: any Layer, images: Tensor, labels: Tensor, mode: ModelMode, generator: Generator) throws -> Tensor {
+    func perturb(model: any Layer, images: Tensor, labels: Tensor, mode: ModelMode, generator: Generator) throws -> Tensor {
         try validateBatch(images: images, labels: labels)
         return try model.withMode(mode) {
             let x = try images.detached()

@@ -22,14 +22,14 @@ public enum Losses {
     }
 
     /// z_y for each row.
-    public static func trueLogit(_ logits: Tensor, _ labels: Tensor) throws -> Tensor {
+    static func trueLogit(_ logits: Tensor, _ labels: Tensor) throws -> Tensor {
         try logits.gather(dim: 1, indices: labels.unsqueezed(dim: 1)).squeezed(dim: 1)
     }
 
     /// max_{j≠y} z_j for each row. The true class is masked with −∞, never by multiplying with a
-    /// one-hot complement: that would return 0 when every other logit is negative (§2,
-    /// torchattacks #184). The gradient flows into the arg-max other class only.
-    public static func maxOtherLogit(_ logits: Tensor, _ labels: Tensor) throws -> Tensor {
+    /// one-hot complement: that would return 0 when every other logit is negative (§2; a bug some
+    /// reference implementations had). The gradient flows into the arg-max other class only.
+    static func maxOtherLogit(_ logits: Tensor, _ labels: Tensor) throws -> Tensor {
         let isTrue = try labels.oneHot(classes: logits.shape[1]).gt(0)
         let minusInf = try Tensor.full([1], -Double.infinity, dtype: logits.dtype, device: logits.device)
         return try Tensor.where(isTrue, minusInf, logits).max(dim: 1).values
@@ -37,18 +37,13 @@ public enum Losses {
 
     /// z_y − max_{j≠y} z_j: positive iff the example is correctly classified (ties aside).
     /// Square minimises it; success is margin ≤ 0.
-    public static func margin(_ logits: Tensor, labels: Tensor) throws -> Tensor {
+    static func margin(_ logits: Tensor, labels: Tensor) throws -> Tensor {
         try trueLogit(logits, labels) - maxOtherLogit(logits, labels)
     }
 
     /// CW loss −max(margin, −κ) = min(max_{j≠y} z_j − z_y, κ): flat once the margin is below −κ.
-    public static func cw(_ logits: Tensor, labels: Tensor, kappa: Double) throws -> Tensor {
+    static func cw(_ logits: Tensor, labels: Tensor, kappa: Double) throws -> Tensor {
         try (0.0 - margin(logits, labels: labels)).clamped(max: kappa)
-    }
-
-    /// Targeted CW loss −max(max_{j≠t} z_j − z_t, −κ).
-    public static func cwTargeted(_ logits: Tensor, targets: Tensor, kappa: Double) throws -> Tensor {
-        try margin(logits, labels: targets).clamped(max: kappa)
     }
 
     /// DLR(z, y) = −(z_y − max_{j≠y} z_j) / (π₁ − π₃ + 1e-12), π the logits sorted decreasingly.
@@ -61,7 +56,7 @@ public enum Losses {
     }
 
     /// Targeted DLR(z, y, t) = −(z_y − z_t) / (π₁ − (π₃ + π₄)/2 + 1e-12). Needs K ≥ 4.
-    public static func targetedDLR(_ logits: Tensor, labels: Tensor, targets: Tensor) throws -> Tensor {
+    static func targetedDLR(_ logits: Tensor, labels: Tensor, targets: Tensor) throws -> Tensor {
         try requireClasses(logits, 4, "targeted DLR")
         let sorted = try logits.sorted(dim: 1, descending: true).values
         let pi34 = try (sorted.select(dim: 1, index: 2) + sorted.select(dim: 1, index: 3)) * 0.5
@@ -71,7 +66,7 @@ public enum Losses {
     }
 
     /// The per-example loss `loss` names; `kappa` is used by `.cw` only.
-    public static func evaluate(_ loss: AttackLoss, logits: Tensor, labels: Tensor, kappa: Double = 0) throws -> Tensor {
+    static func evaluate(_ loss: AttackLoss, logits: Tensor, labels: Tensor, kappa: Double = 0) throws -> Tensor {
         switch loss {
         case .crossEntropy: try crossEntropy(logits, labels: labels)
         case .cw: try cw(logits, labels: labels, kappa: kappa)
@@ -81,7 +76,7 @@ public enum Losses {
 
     static func requireClasses(_ logits: Tensor, _ minimum: Int, _ what: String) throws {
         guard logits.rank == 2, logits.shape[1] >= minimum else {
-            throw TorchError("\(what) needs at least \(minimum) classes, got logits of shape \(logits.shape) (docs/attacks.md §13.6)")
+            throw AttackError.tooFewClasses(loss: what, needed: minimum, logitsShape: logits.shape)
         }
     }
 }

@@ -1,149 +1,81 @@
-// PGD.swift: projected gradient descent under L∞ (docs/attacks.md §4, with the CW loss §4.1) and L2
-// (§5), with random start, restarts, optional per-example early stop, and the bookkeeping rule
+// PGD.swift: projected gradient descent under L∞ (docs/attacks.md §4, with the CW loss §4.1) and
+// L2 (§5), with random start, restarts, optional per-example early stop, and the bookkeeping rule
 // of §1: a point is broken if any iterate of any restart was misclassified, and that iterate is
 // what is returned (never just the last one).
 import NN
 import Torch
 
 /// One iterate of an iterative attack, passed to an attack's `observer` (tests check every
-/// iterate's admissibility with it; §13.7 item 7 logs the loss with it).
-public struct AttackIterate {
+/// iterate's admissibility with it).
+struct AttackIterate {
     /// Restart index, from 0.
-    public let restart: Int
+    let restart: Int
     /// Iterate index: 0 is the starting point, k the point after k updates.
-    public let step: Int
+    let step: Int
     /// The clean images of the rows being attacked (the still-robust subset).
-    public let clean: Tensor
+    let clean: Tensor
     /// The current iterate for those rows.
-    public let adversarial: Tensor
+    let adversarial: Tensor
     /// Per-example loss at `adversarial`.
-    public let loss: Tensor
+    let loss: Tensor
 }
 
-public typealias IterateObserver = (AttackIterate) throws -> Void
+typealias IterateObserver = (AttackIterate) throws -> Void
 
-/// L∞ PGD: x ← projInf(x + α·sign(∇ loss)).
+/// PGD under `norm`: L∞ x ← projInf(x + α·sign(∇ loss)); L2 (torchattacks `PGDL2` defaults
+/// ε = 1.0, α = 0.2, 10 steps) x ← projL2(x + α·g/‖g‖₂). Only the start, the step direction and
+/// the projection depend on the norm.
 public struct PGD: Attack {
-    public var epsilon: Double
+    public var budget: AttackBudget
+    public var norm: ThreatNorm
     public var stepSize: Double
-    public var steps: Int
     public var randomStart: Bool
-    public var restarts: Int
     public var loss: AttackLoss
     /// CW confidence κ (used with `loss == .cw` only): the loss is min(max_{j≠y} z_j − z_y, κ).
     public var kappa: Double = 0
     /// Freeze an example's perturbation once it is misclassified (the fast-AT evaluation does).
     public var earlyStop = false
     /// Called with every iterate (including the start) of every restart.
-    public var observer: IterateObserver?
+    var observer: IterateObserver?
 
     public init(
-        epsilon: Double, stepSize: Double, steps: Int, randomStart: Bool = true, restarts: Int = 1,
+        epsilon: Double, norm: ThreatNorm = .linf, stepSize: Double, steps: Int, randomStart: Bool = true, restarts: Int = 1,
         loss: AttackLoss = .crossEntropy
     ) {
-        self.epsilon = epsilon
+        budget = AttackBudget(epsilon: epsilon, steps: steps, restarts: restarts)
+        self.norm = norm
         self.stepSize = stepSize
-        self.steps = steps
         self.randomStart = randomStart
-        self.restarts = restarts
         self.loss = loss
     }
 
-    /// "pgd-20", "pgd-50-10" (steps-restarts), "cw-20", "pgd-dlr-20".
+    /// "pgd-20", "pgd-50-10" (steps-restarts), "cw-20", "pgd-dlr-20"; under L2 "pgd-l2-10", "pgd-l2-cw-10".
     public var name: String {
-        let base = switch loss {
-        case .crossEntropy: "pgd"
-        case .cw: "cw"
-        case .dlr: "pgd-dlr"
+        let base = switch (norm, loss) {
+        case (.linf, .crossEntropy): "pgd"
+        case (.linf, .cw): "cw"
+        case (.linf, .dlr): "pgd-dlr"
+        case (.l2, .crossEntropy): "pgd-l2"
+        case (.l2, _): "pgd-l2-\(loss.rawValue)"
         }
-        return restarts > 1 ? "\(base)-\(steps)-\(restarts)" : "\(base)-\(steps)"
+        return budget.restarts > 1 ? "\(base)-\(budget.steps)-\(budget.restarts)" : "\(base)-\(budget.steps)"
     }
 
     public var parameters: [String: String] {
-        core.parameters
-    }
-
-    var core: PGDCore {
-        PGDCore(
-            norm: .linf, epsilon: epsilon, stepSize: stepSize, steps: steps, randomStart: randomStart,
-            restarts: restarts, loss: loss, kappa: kappa, earlyStop: earlyStop, observer: observer)
-    }
-
-    public func perturb(model: any Layer, images: Tensor, labels: Tensor, mode: ModelMode, generator: Generator) throws -> Tensor {
-        try core.run(model: model, images: images, labels: labels, mode: mode, generator: generator)
-    }
-}
-
-/// L2 PGD (torchattacks `PGDL2` defaults ε = 1.0, α = 0.2, 10 steps): x ← projL2(x + α·g/‖g‖₂).
-public struct PGDL2: Attack {
-    public var epsilon: Double
-    public var stepSize: Double
-    public var steps: Int
-    public var randomStart: Bool
-    public var restarts: Int
-    public var loss: AttackLoss
-    public var kappa: Double = 0
-    public var earlyStop = false
-    public var observer: IterateObserver?
-
-    public init(
-        epsilon: Double, stepSize: Double, steps: Int, randomStart: Bool = true, restarts: Int = 1,
-        loss: AttackLoss = .crossEntropy
-    ) {
-        self.epsilon = epsilon
-        self.stepSize = stepSize
-        self.steps = steps
-        self.randomStart = randomStart
-        self.restarts = restarts
-        self.loss = loss
-    }
-
-    public var name: String {
-        let base = loss == .crossEntropy ? "pgd-l2" : "pgd-l2-\(loss.rawValue)"
-        return restarts > 1 ? "\(base)-\(steps)-\(restarts)" : "\(base)-\(steps)"
-    }
-
-    public var parameters: [String: String] { core.parameters }
-
-    var core: PGDCore {
-        PGDCore(
-            norm: .l2, epsilon: epsilon, stepSize: stepSize, steps: steps, randomStart: randomStart,
-            restarts: restarts, loss: loss, kappa: kappa, earlyStop: earlyStop, observer: observer)
-    }
-
-    public func perturb(model: any Layer, images: Tensor, labels: Tensor, mode: ModelMode, generator: Generator) throws -> Tensor {
-        try core.run(model: model, images: images, labels: labels, mode: mode, generator: generator)
-    }
-}
-
-/// The loop both PGD variants share; only the start, the step direction and the projection
-/// depend on the norm.
-struct PGDCore {
-    let norm: ThreatNorm
-    let epsilon: Double
-    let stepSize: Double
-    let steps: Int
-    let randomStart: Bool
-    let restarts: Int
-    let loss: AttackLoss
-    let kappa: Double
-    let earlyStop: Bool
-    let observer: IterateObserver?
-
-    var parameters: [String: String] {
-        var p = [
-            "norm": norm.rawValue, "epsilon": "\(epsilon)", "step_size": "\(stepSize)", "steps": "\(steps)",
-            "random_start": "\(randomStart)", "restarts": "\(restarts)", "loss": loss.rawValue,
-            "early_stop": "\(earlyStop)",
-        ]
+        var p = budget.parameters(norm: norm, [
+            "step_size": "\(stepSize)", "random_start": "\(randomStart)", "loss": loss.rawValue, "early_stop": "\(earlyStop)",
+        ])
         if loss == .cw { p["kappa"] = "\(kappa)" }
         return p
     }
 
-    func run(model: any Layer, images: Tensor, labels: Tensor, mode: ModelMode, generator: Generator) throws -> Tensor {
+    public func perturb(model: any Layer, images: Tensor, labels: Tensor, mode: ModelMode, generator: Generator) throws -> Tensor {
         try validateBatch(images: images, labels: labels)
+        let (epsilon, steps, restarts) = (budget.epsilon, budget.steps, budget.restarts)
         guard epsilon >= 0, stepSize >= 0, steps >= 0, restarts >= 1 else {
-            throw TorchError("PGD needs ε ≥ 0, step size ≥ 0, steps ≥ 0 and restarts ≥ 1")
+            throw AttackError.invalidParameters(
+                attack: name, requirement: "ε ≥ 0, step size ≥ 0, steps ≥ 0 and restarts ≥ 1",
+                got: "ε = \(epsilon), step size = \(stepSize), steps = \(steps), restarts = \(restarts)")
         }
         return try model.withMode(mode) {
             let x = try images.detached()
@@ -166,6 +98,7 @@ struct PGDCore {
 
     func start(_ clean: Tensor, generator: Generator) throws -> Tensor {
         guard randomStart else { return clean }
+        let epsilon = budget.epsilon
         switch norm {
         case .linf:
             let noise = try uniform(clean.shape, low: -epsilon, high: epsilon, device: clean.device, generator: generator)
@@ -201,7 +134,7 @@ struct PGDCore {
             try observer?(AttackIterate(restart: restart, step: step, clean: clean, adversarial: current, loss: perExampleLoss))
             return mis
         }
-        for step in 0..<steps {
+        for step in 0..<budget.steps {
             let (logits, value, gradient) = try lossAndGradient(model: model, at: current, loss: lossFunction)
             let mis = try record(logits, value, step: step)
             var move = try direction(gradient) * stepSize
@@ -210,11 +143,11 @@ struct PGDCore {
                 if try countTrue(frozen) == frozen.count { return (found, adversarial, current) }
                 move = try selectRows(frozen, move.zerosLike(), move)
             }
-            current = try withNoGrad { try project(current + move, around: clean, norm: norm, epsilon: epsilon) }
+            current = try withNoGrad { try project(current + move, around: clean, norm: norm, epsilon: budget.epsilon) }
         }
         // The final iterate is checked too (§4).
         let logits = try logitsNoGrad(model: model, at: current)
-        _ = try record(logits, withNoGrad { try lossFunction(logits) }, step: steps)
+        _ = try record(logits, withNoGrad { try lossFunction(logits) }, step: budget.steps)
         return (found, adversarial, current)
     }
 }

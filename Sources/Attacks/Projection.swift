@@ -11,23 +11,23 @@ public enum ThreatNorm: String, Codable, Sendable, CaseIterable {
 
 /// The per-pixel interval [max(x − ε, 0), min(x + ε, 1)] of the L∞ threat model; projecting onto
 /// it is one clamp, the exact projection onto ε-ball ∩ box.
-public struct LinfBox {
-    public let lower: Tensor
-    public let upper: Tensor
+struct LinfBox {
+    let lower: Tensor
+    let upper: Tensor
 
-    public init(around clean: Tensor, epsilon: Double) throws {
+    init(around clean: Tensor, epsilon: Double) throws {
         lower = try (clean - epsilon).clamped(min: 0)
         upper = try (clean + epsilon).clamped(max: 1)
     }
 
     /// `v` clamped into the box.
-    public func project(_ v: Tensor) throws -> Tensor {
+    func project(_ v: Tensor) throws -> Tensor {
         try v.clamped(min: lower, max: upper)
     }
 }
 
 /// projInf(v, x, ε): exact projection onto the L∞ ball ∩ [0, 1].
-public func projectLinf(_ v: Tensor, around clean: Tensor, epsilon: Double) throws -> Tensor {
+func projectLinf(_ v: Tensor, around clean: Tensor, epsilon: Double) throws -> Tensor {
     try LinfBox(around: clean, epsilon: epsilon).project(v)
 }
 
@@ -49,7 +49,7 @@ func perExample(_ t: Tensor, rank: Int) throws -> Tensor {
 /// projL2(v, x, ε) as the reference libraries compute it (§1): rescale δ = v − x to norm ≤ ε,
 /// then clamp x + δ to [0, 1]. Not the exact projection onto ball ∩ box, but what every
 /// published L2 number used; clamping only shrinks ‖δ‖₂, so the result is admissible.
-public func projectL2(_ v: Tensor, around clean: Tensor, epsilon: Double) throws -> Tensor {
+func projectL2(_ v: Tensor, around clean: Tensor, epsilon: Double) throws -> Tensor {
     let delta = try v - clean
     // +1e-12 keeps ε = 0 from producing 0/0; for δ ≠ 0 it shrinks by a negligible factor.
     let factor = try (epsilon / (rowNorms(delta) + 1e-12)).clamped(max: 1)
@@ -57,7 +57,7 @@ public func projectL2(_ v: Tensor, around clean: Tensor, epsilon: Double) throws
 }
 
 /// Projection onto the threat model of `norm`.
-public func project(_ v: Tensor, around clean: Tensor, norm: ThreatNorm, epsilon: Double) throws -> Tensor {
+func project(_ v: Tensor, around clean: Tensor, norm: ThreatNorm, epsilon: Double) throws -> Tensor {
     switch norm {
     case .linf: try projectLinf(v, around: clean, epsilon: epsilon)
     case .l2: try projectL2(v, around: clean, epsilon: epsilon)

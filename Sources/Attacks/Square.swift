@@ -6,12 +6,10 @@ import NN
 import Torch
 
 public struct Square: Attack {
-    public var epsilon: Double
-    /// Query budget per point (AutoAttack: 5000).
-    public var queries: Int
+    /// `steps` is the query budget per point (AutoAttack: 5000).
+    public var budget: AttackBudget
     /// Initial fraction of pixels in the window (0.8).
     public var pInit: Double
-    public var restarts: Int
     /// Rescale the p schedule to the query budget (class default and torchattacks: true;
     /// AutoAttack standard: false).
     public var rescaleSchedule: Bool
@@ -22,10 +20,8 @@ public struct Square: Attack {
 
     public init(epsilon: Double, queries: Int = 5000, pInit: Double = 0.8, restarts: Int = 1,
                 rescaleSchedule: Bool = false, sharedDraws: Bool = true) {
-        self.epsilon = epsilon
-        self.queries = queries
+        budget = AttackBudget(epsilon: epsilon, steps: queries, restarts: restarts)
         self.pInit = pInit
-        self.restarts = restarts
         self.rescaleSchedule = rescaleSchedule
         self.sharedDraws = sharedDraws
     }
@@ -33,14 +29,13 @@ public struct Square: Attack {
     public var name: String { "square" }
 
     public var parameters: [String: String] {
-        [
-            "norm": "Linf", "epsilon": "\(epsilon)", "queries": "\(queries)", "p_init": "\(pInit)", "restarts": "\(restarts)",
-            "loss": "margin", "rescale_schedule": "\(rescaleSchedule)", "shared_draws": "\(sharedDraws)",
-        ]
+        budget.parameters(norm: .linf, stepsKey: "queries", [
+            "p_init": "\(pInit)", "loss": "margin", "rescale_schedule": "\(rescaleSchedule)", "shared_draws": "\(sharedDraws)",
+        ])
     }
 
     /// The fraction p of pixels in the window at iteration `i` (0-based), §9 table.
-    public static func p(iteration i: Int, queries: Int, pInit: Double, rescale: Bool) -> Double {
+    static func p(iteration i: Int, queries: Int, pInit: Double, rescale: Bool) -> Double {
         let it = rescale ? Int(Double(i) / Double(queries) * 10000) : i
         let divisor: Double = switch it {
         case ...10: 1
@@ -58,26 +53,20 @@ public struct Square: Attack {
     }
 
     /// Side of the square window for an H×W image: max(round(√(p·H·W)), 1), at most min(H, W).
-    public static func side(p: Double, height: Int, width: Int) -> Int {
+    static func side(p: Double, height: Int, width: Int) -> Int {
         min(max(Int((p * Double(height * width)).squareRoot().rounded()), 1), min(height, width))
     }
 
     public func perturb(model: any Layer, images: Tensor, labels: Tensor, mode: ModelMode, generator: Generator) throws -> Tensor {
         try validateBatch(images: images, labels: labels)
-        guard images.rank == 4 else { throw TorchError("Square needs images [N, C, H, W], got \(images.shape)") }
-        return try model.withMode(mode) {
-            try withNoGrad {
-                let x = try images.detached()
-                var adversarial = x
-                var robust = try misclassified(model(x), labels).logicalNot()
-                for _ in 0..<restarts {
-                    let index = try indices(of: robust)
-                    if index.count == 0 { break }
-                    let (fooled, best) = try attackOnce(model: model, clean: rows(x, index), labels: rows(labels, index), generator: generator)
-                    adversarial = try puttingRows(adversarial, index, selectRows(fooled, best, rows(x, index)))
-                    robust = try puttingRows(robust, index, fooled.logicalNot())
+        guard images.rank == 4 else {
+            throw AttackError.invalidBatch(what: "Square's images", expected: "[N, C, H, W]", got: "\(images.shape)")
+        }
+        return try withNoGrad {
+            try RobustRows.attack(model: model, images: images, labels: labels, mode: mode) { points in
+                try points.attackRobust(rounds: budget.restarts) { _, xs, ys, _ in
+                    try attackOnce(model: model, clean: xs, labels: ys, generator: generator)
                 }
-                return adversarial
             }
         }
     }
@@ -87,8 +76,9 @@ public struct Square: Attack {
         try uniform(shape, low: 0, high: 1, device: device, generator: generator).ge(0.5).to(dtype: .float32) * 2.0 - 1.0
     }
 
-    func attackOnce(model: any Layer, clean: Tensor, labels: Tensor, generator: Generator) throws -> (fooled: Tensor, best: Tensor) {
+    func attackOnce(model: any Layer, clean: Tensor, labels: Tensor, generator: Generator) throws -> (broken: Tensor, adversarial: Tensor) {
         let (n, c, h, w) = (clean.shape[0], clean.shape[1], clean.shape[2], clean.shape[3])
+        let (epsilon, queries) = (budget.epsilon, budget.steps)
         let device = clean.device
         let box = try LinfBox(around: clean, epsilon: epsilon)
         let stripes = try signs([n, c, 1, w], device: device, generator: generator).to(dtype: clean.dtype)

@@ -1,6 +1,6 @@
-// APGD (§6), APGD-T (§7), FAB-T (§8), Square (§9) and the AutoAttack lists (§10): admissible
-// iterates and results, the hand-derivable schedules of §13.8, and the attack-list parser.
-import Attacks
+// APGD (docs/attacks.md §6), APGD-T (§7), FAB-T (§8), Square (§9) and the AutoAttack lists (§10):
+// admissible iterates and results, the hand-derivable schedules of §13.8, and the attack-list parser.
+@testable import Attacks
 import NN
 import Testing
 import TestSupport
@@ -41,7 +41,7 @@ struct AutoAttackTests {
         var dlr = APGD(epsilon: eps, norm: norm, steps: 12, loss: .dlr)
         dlr.observer = check
         var t = APGDT(epsilon: eps, norm: norm, steps: 8, targets: 3)
-        t.observer = check
+        t.apgd.observer = check
         for attack in [ce, dlr, t] as [any Attack] {
             let adv = try attack.perturb(model: model, images: x, labels: y, generator: Generator(seed: 3))
             try expectAdmissible(adv, x, norm: norm, epsilon: eps, attack.name)
@@ -69,11 +69,11 @@ struct AutoAttackTests {
     @Test("FAB's box-constrained hyperplane projection reaches w·(p + d) = b with the smallest ‖d‖∞")
     func fabProjection() throws {
         // w = (1, 2), p = (0.5, 0.5), b = 2: Δ = 0.5, both coordinates move by λ: 3λ = 0.5.
-        let d = try FABT.projectOntoHyperplaneForTests(point: Tensor([Float](arrayLiteral: 0.5, 0.5), shape: [1, 2]),
+        let d = try FABT.projectOntoHyperplane(point: Tensor([Float](arrayLiteral: 0.5, 0.5), shape: [1, 2]),
             normal: Tensor([Float](arrayLiteral: 1, 2), shape: [1, 2]), offset: Tensor([Float](arrayLiteral: 2), shape: [1]))
         try expectClose(d, [1.0 / 6, 1.0 / 6], atol: 1e-6)
         // The box binds: p = (0.95, 0.5), so the first coordinate stops at 1 (room 0.05): 0.05 + 2λ = 0.5.
-        let e = try FABT.projectOntoHyperplaneForTests(point: Tensor([Float](arrayLiteral: 0.95, 0.5), shape: [1, 2]),
+        let e = try FABT.projectOntoHyperplane(point: Tensor([Float](arrayLiteral: 0.95, 0.5), shape: [1, 2]),
             normal: Tensor([Float](arrayLiteral: 1, 2), shape: [1, 2]), offset: Tensor([Float](arrayLiteral: 1.95 + 0.5), shape: [1]))
         try expectClose(e, [0.05, 0.225], atol: 1e-6)
     }
@@ -94,7 +94,7 @@ struct AutoAttackTests {
         let mixed = try AttackSuite.parse("pgd-20,aa-standard", epsilon: 0.1)
         #expect(mixed.map(\.name) == ["pgd-20", "apgd-ce", "apgd-t", "fab-t", "square"])
         for bad in ["pgd", "pgd-0", "xyz-20", "pgd-20-3-1", "cw-x", "pgd-20,aa-bogus"] {
-            #expect(throws: TorchError.self, "\(bad)") { try AttackSuite.parse(bad, epsilon: 0.1) }
+            #expect(throws: AttackError.self, "\(bad)") { try AttackSuite.parse(bad, epsilon: 0.1) }
         }
     }
 

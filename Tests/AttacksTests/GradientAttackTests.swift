@@ -1,6 +1,6 @@
-// FGSM, FGSM-RS, PGD (L∞, CE/CW/DLR) and PGD-L2 (docs/attacks.md §3–§5): every iterate admissible, the
-// PyTorch oracle on a linear model, hand-derived steps, bookkeeping, modes and parameter grads.
-import Attacks
+// FGSM, FGSM-RS, PGD (L∞, CE/CW/DLR) and PGD-L2 (docs/attacks.md §3–§5): every iterate admissible,
+// the PyTorch oracle on a linear model, hand-derived steps, bookkeeping, modes and parameter grads.
+@testable import Attacks
 import NN
 import Testing
 import TestSupport
@@ -25,7 +25,7 @@ struct GradientAttackTests {
         try expectAdmissible(adv, x, epsilon: eps, "result")
         #expect(seen >= 7)
 
-        var l2 = PGDL2(epsilon: 0.5, stepSize: 0.2, steps: 6, randomStart: true, restarts: 2, loss: loss)
+        var l2 = PGD(epsilon: 0.5, norm: .l2, stepSize: 0.2, steps: 6, randomStart: true, restarts: 2, loss: loss)
         l2.observer = { it in try expectAdmissible(it.adversarial, it.clean, norm: .l2, epsilon: 0.5, "L2 step \(it.step)") }
         try expectAdmissible(l2.perturb(model: model, images: x, labels: y, generator: Generator(seed: 7)), x, norm: .l2, epsilon: 0.5)
     }
@@ -104,7 +104,7 @@ struct GradientAttackTests {
         let before = try bn.runningMean.doubles()
         let attacks: [any Attack] = [
             FGSM(epsilon: 0.1), FGSMRS(epsilon: 0.1), PGD(epsilon: 0.1, stepSize: 0.02, steps: 3),
-            PGDL2(epsilon: 0.5, stepSize: 0.1, steps: 3),
+            PGD(epsilon: 0.5, norm: .l2, stepSize: 0.1, steps: 3),
         ]
         for attack in attacks {
             model.train()
@@ -136,5 +136,20 @@ struct GradientAttackTests {
         #expect(pgd.name == "cw-3-2")
         #expect(pgd.parameters["kappa"] == "50.0" && pgd.parameters["restarts"] == "2" && pgd.parameters["loss"] == "cw")
         #expect(PGD(epsilon: 0.1, stepSize: 0.01, steps: 20).name == "pgd-20")
+    }
+
+    @Test("misuse is an AttackError that names the values; libtorch's own failures pass through as TorchError")
+    func errors() throws {
+        let model = try linearModel(weight: Tensor.zeros([3, 4]), bias: Tensor.zeros([3]))
+        let x = try Tensor.full([2, 1, 2, 2], 0.5)
+        let y = try Tensor([Int64(0), 1], shape: [2])
+        let noRestarts = PGD(epsilon: 0.1, stepSize: 0.01, steps: 2, restarts: 0)
+        let error = #expect(throws: AttackError.self) { try noRestarts.perturb(model: model, images: x, labels: y, generator: Generator(seed: 0)) }
+        #expect(error?.description.contains("restarts = 0") == true, "\(String(describing: error))")
+        #expect(throws: AttackError.self) { try FGSM(epsilon: 0.1).perturb(model: model, images: x, labels: y + 0.5, generator: Generator(seed: 0)) }
+        #expect(throws: AttackError.unknownAttack("pgd-x")) { try AttackSuite.parse("pgd-x", epsilon: 0.1) }
+        // 3×3 images do not fit the model's 4 inputs: libtorch's error, not rewrapped.
+        let wide = try Tensor.full([2, 1, 3, 3], 0.5)
+        #expect(throws: TorchError.self) { try FGSM(epsilon: 0.1).perturb(model: model, images: wide, labels: y, generator: Generator(seed: 0)) }
     }
 }

@@ -1,5 +1,5 @@
-// Host reads (docs/architecture.md §13): an attack's iterations never read from the device (each read is a GPU
-// synchronisation); PGD decides everything with tensor ops and reads nothing until its caller does.
+// Host reads: an attack's iterations never read from the device, because on CUDA each read waits
+// for the GPU to finish; PGD decides everything with tensor ops and reads nothing until its caller does.
 import Attacks
 import Testing
 import TestSupport

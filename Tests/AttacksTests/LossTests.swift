@@ -1,5 +1,5 @@
 // The losses of docs/attacks.md §2 against the PyTorch oracle, hand-derived values and their invariances.
-import Attacks
+@testable import Attacks
 import Foundation
 import Testing
 import TestSupport
@@ -67,8 +67,8 @@ struct LossTests {
     @Test("DLR refuses fewer than 3 classes, targeted DLR fewer than 4")
     func classCount() throws {
         let y = try Tensor([Int64(0)], shape: [1])
-        #expect(throws: TorchError.self) { try Losses.dlr(Tensor([1.0, 2.0], shape: [1, 2]), labels: y) }
-        #expect(throws: TorchError.self) {
+        #expect(throws: AttackError.self) { try Losses.dlr(Tensor([1.0, 2.0], shape: [1, 2]), labels: y) }
+        #expect(throws: AttackError.self) {
             try Losses.targetedDLR(Tensor([1.0, 2.0, 3.0], shape: [1, 3]), labels: y, targets: y + 1)
         }
     }

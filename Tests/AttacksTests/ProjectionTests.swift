@@ -1,6 +1,6 @@
-// The threat model of docs/attacks.md §1: projections land in ε-ball ∩ [0, 1]; admissibility catches
-// every way out (ε, box, NaN).
-import Attacks
+// The threat model of docs/attacks.md §1: projections land in ε-ball ∩ [0, 1]; admissibility
+// catches every way out (ε, box, NaN).
+@testable import Attacks
 import Testing
 import TestSupport
 import Torch

@@ -9,19 +9,19 @@
 import NN
 import Torch
 
-public struct FGSMRS: TrainingMethod {
-    public let name = "fgsm-rs"
-    public var policy: IterationPolicy = .fixed(1)
-    public let stepSize: Double
+struct FGSMRS: TrainingMethod {
+    let name = "fgsm-rs"
+    var policy: IterationPolicy = .fixed(1)
+    let stepSize: Double
 
     /// `stepSize` defaults to the paper's α = 1.25·ε.
-    public init(epsilon: Double, stepSize: Double? = nil) {
+    init(epsilon: Double, stepSize: Double? = nil) {
         self.stepSize = stepSize ?? 1.25 * epsilon
     }
 
-    public var settings: [String: String] { ["alpha": "\(stepSize)", "start": "uniform(-eps, eps)"] }
+    var settings: [String: String] { ["alpha": "\(stepSize)", "start": "uniform(-eps, eps)"] }
 
-    public func step(images x: Tensor, labels y: Tensor, context c: StepContext) throws -> StepResult {
+    func step(images x: Tensor, labels y: Tensor, context c: StepContext) throws -> StepResult {
         let box = try Box(around: x)
         let start = try box.clip(initialPerturbation(.uniform, like: x, radius: c.epsilon, generator: c.generator)).requiringGrad()
         let attackLoss = try F.crossEntropy(c.model(x + start), target: y)

@@ -5,7 +5,7 @@
 
 extension DEAT {
     /// FREE-m: m replays per minibatch, step ε, zero start.
-    public static func free(replays m: Int, epsilon: Double) -> DEAT {
+    static func free(replays m: Int, epsilon: Double) -> DEAT {
         DEAT(name: "free-\(m)", policy: .fixed(m), stepSize: epsilon, start: .zero, startRadius: 0)
     }
 }

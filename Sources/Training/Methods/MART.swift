@@ -1,45 +1,25 @@
 // MART.swift: MART (Wang et al. 2020) and M+MART as the DEAT repository runs them
 // (docs/methods.md §2): n signed CE steps from clipBox(x + 0.001·N(0, 1)), model in train
-// mode, then the misclassification-aware loss of TrainingLoss.mart with β.
+// mode, then the misclassification-aware loss of TrainingLoss.mart with β (the step itself is
+// AttackStepMethod's, AttackSteps.swift).
 import NN
 import Torch
 
-public struct MART: TrainingMethod {
-    public let name: String
-    public var policy: IterationPolicy
-    public let stepSize: StepSizeRule
-    public let beta: Double
-    public let magnitudeSource: MagnitudeSource
+/// The attack ascends CE at x + δ; the update is TrainingLoss.mart with β.
+struct MARTObjective: RegularizedObjective {
+    static let defaultName = "mart"
+    /// f(x + δ) per attack step; f(x) and f(x + δ) for the update.
+    static let forwardPasses = (perAttackStep: 1, training: 2)
+    let beta: Double
 
-    public init(
-        name: String = "mart", policy: IterationPolicy, stepSize: StepSizeRule, beta: Double = 6,
-        magnitudeSource: MagnitudeSource = .lastAttackStep
-    ) {
-        self.name = name
-        self.policy = policy
-        self.stepSize = stepSize
-        self.beta = beta
-        self.magnitudeSource = magnitudeSource
+    func attackLoss(model: any Layer, images x: Tensor, labels y: Tensor, delta d: Tensor) throws -> Tensor {
+        try F.crossEntropy(model(x + d), target: y)
     }
 
-    public var settings: [String: String] {
-        ["policy": policy.description, "step_size": stepSize.description, "beta": "\(beta)", "magnitude": magnitudeSource.rawValue]
-    }
-
-    public func step(images x: Tensor, labels y: Tensor, context c: StepContext) throws -> StepResult {
-        let steps = policy.count(epoch: c.epoch)
-        let box = try Box(around: x)
-        let start = try box.clip(initialPerturbation(.smallNormal, like: x, radius: 0, generator: c.generator))
-        let (delta, attackGradient) = try maximize(
-            from: start, steps: steps, stepSize: stepSize.value(epsilon: c.epsilon, steps: steps), epsilon: c.epsilon, box: box
-        ) { d in try F.crossEntropy(c.model(x + d), target: y) }
-        return try trainOnPerturbation(
-            delta, attackGradient: attackGradient, source: magnitudeSource, labels: y, context: c, passes: (steps + 2, steps + 1)
-        ) { d in
-            // mart.py's order (natural first): it fixes how BatchNorm's running statistics move.
-            let natural = try c.model(x)
-            let adversarial = try c.model(x + d)
-            return (try TrainingLoss.mart(naturalLogits: natural, adversarialLogits: adversarial, labels: y, beta: beta), adversarial)
-        }
+    func trainingLoss(model: any Layer, images x: Tensor, labels y: Tensor, delta d: Tensor) throws -> (loss: Tensor, logits: Tensor) {
+        // mart.py's order (natural first): it fixes how BatchNorm's running statistics move.
+        let natural = try model(x)
+        let adversarial = try model(x + d)
+        return (try TrainingLoss.mart(naturalLogits: natural, adversarialLogits: adversarial, labels: y, beta: beta), adversarial)
     }
 }

@@ -1,6 +1,6 @@
 // PGDAT.swift: PGD adversarial training (Madry et al.) and M+PGD (docs/methods.md §2, §2.2):
-// n signed steps on CE from a uniform start, then one weight update at the adversarial point.
-// The model stays in train mode during the attack, as in the reference runs.
+// n signed steps on CE from a uniform start, then one weight update at the adversarial point
+// (the step itself is AttackStepMethod's, AttackSteps.swift).
 //
 //   δ ~ U(−ε, ε); δ = clipBox(δ, x)
 //   repeat n times:  δ = clipBox(clipEps(δ + s·sign(∇_δ CE(f(x + δ), y))), x)
@@ -8,39 +8,30 @@
 import NN
 import Torch
 
-public struct PGDAT: TrainingMethod {
-    public let name: String
-    public var policy: IterationPolicy
-    public let stepSize: StepSizeRule
-    public let magnitudeSource: MagnitudeSource
+/// CE for both the attack and the update. The 2021 PGD-7 run did not clip its start to the box,
+/// so its first attack step saw pixels outside [0, 1]; deat keeps every input admissible (M+PGD's
+/// reference code clips there too).
+struct PGDObjective: AttackObjective {
+    static let defaultName = "pgd"
+    static let start = PerturbationStart.uniform
+    static let forwardPasses = (perAttackStep: 1, training: 1)
+    var settings: [String: String] { [:] }
 
-    public init(
-        name: String = "pgd", policy: IterationPolicy, stepSize: StepSizeRule, magnitudeSource: MagnitudeSource = .lastAttackStep
+    func attackLoss(model: any Layer, images x: Tensor, labels y: Tensor, delta d: Tensor) throws -> Tensor {
+        try F.crossEntropy(model(x + d), target: y)
+    }
+
+    func trainingLoss(model: any Layer, images x: Tensor, labels y: Tensor, delta d: Tensor) throws -> (loss: Tensor, logits: Tensor) {
+        let logits = try model(x + d)
+        return (try F.crossEntropy(logits, target: y), logits)
+    }
+}
+
+extension PGDAT {
+    init(
+        name: String = PGDObjective.defaultName, policy: IterationPolicy, stepSize: StepSizeRule,
+        magnitudeSource: MagnitudeSource = .lastAttackStep
     ) {
-        self.name = name
-        self.policy = policy
-        self.stepSize = stepSize
-        self.magnitudeSource = magnitudeSource
-    }
-
-    public var settings: [String: String] {
-        ["policy": policy.description, "step_size": stepSize.description, "magnitude": magnitudeSource.rawValue]
-    }
-
-    public func step(images x: Tensor, labels y: Tensor, context c: StepContext) throws -> StepResult {
-        let steps = policy.count(epoch: c.epoch)
-        let box = try Box(around: x)
-        // The 2021 PGD-7 run skipped this clamp, so its first attack step saw pixels outside [0, 1];
-        // deat keeps every input admissible (M+PGD's reference code clamps here too).
-        let start = try box.clip(initialPerturbation(.uniform, like: x, radius: c.epsilon, generator: c.generator))
-        let (delta, attackGradient) = try maximize(
-            from: start, steps: steps, stepSize: stepSize.value(epsilon: c.epsilon, steps: steps), epsilon: c.epsilon, box: box
-        ) { d in try F.crossEntropy(c.model(x + d), target: y) }
-        return try trainOnPerturbation(
-            delta, attackGradient: attackGradient, source: magnitudeSource, labels: y, context: c, passes: (steps + 1, steps + 1)
-        ) { d in
-            let logits = try c.model(x + d)
-            return (try F.crossEntropy(logits, target: y), logits)
-        }
+        self.init(name: name, policy: policy, stepSize: stepSize, magnitudeSource: magnitudeSource, objective: PGDObjective())
     }
 }

@@ -3,15 +3,13 @@
 import NN
 import Torch
 
-public struct Standard: TrainingMethod {
-    public let name = "standard"
-    public var policy: IterationPolicy = .fixed(0)
+struct Standard: TrainingMethod {
+    let name = "standard"
+    var policy: IterationPolicy = .fixed(0)
 
-    public init() {}
+    var settings: [String: String] { [:] }
 
-    public var settings: [String: String] { [:] }
-
-    public func step(images x: Tensor, labels y: Tensor, context c: StepContext) throws -> StepResult {
+    func step(images x: Tensor, labels y: Tensor, context c: StepContext) throws -> StepResult {
         let input = try x.detached().requiringGrad()
         let logits = try c.model(input)
         let loss = try F.crossEntropy(logits, target: y)

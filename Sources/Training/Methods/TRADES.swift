@@ -4,48 +4,26 @@
 //   L = CE(f(x), y) + β · KL_sum(f(x) ‖ f(x + δ)) / B.
 // Like trades.py, the outer loss runs f(x) twice (once for CE, once for the KL target): three
 // forward passes, which also moves BatchNorm's running statistics as the reference does.
+// trades.py does not clip the start, so its first step may see pixels 0.001 outside [0, 1]; deat
+// keeps every input admissible (the step itself is AttackStepMethod's, AttackSteps.swift).
 import NN
 import Torch
 
-public struct TRADES: TrainingMethod {
-    public let name: String
-    public var policy: IterationPolicy
-    public let stepSize: StepSizeRule
-    public let beta: Double
-    public let magnitudeSource: MagnitudeSource
+/// The attack ascends KL_sum(f(x) ‖ f(x + δ)); the update is CE at x plus β times the batch-mean KL.
+struct TRADESObjective: RegularizedObjective {
+    static let defaultName = "trades"
+    /// f(x + δ) and f(x) per attack step; f(x), f(x + δ) and f(x) again for the update.
+    static let forwardPasses = (perAttackStep: 2, training: 3)
+    let beta: Double
 
-    public init(
-        name: String = "trades", policy: IterationPolicy, stepSize: StepSizeRule, beta: Double = 6,
-        magnitudeSource: MagnitudeSource = .lastAttackStep
-    ) {
-        self.name = name
-        self.policy = policy
-        self.stepSize = stepSize
-        self.beta = beta
-        self.magnitudeSource = magnitudeSource
+    func attackLoss(model: any Layer, images x: Tensor, labels y: Tensor, delta d: Tensor) throws -> Tensor {
+        try TrainingLoss.klSum(adversarialLogits: model(x + d), naturalLogits: model(x))
     }
 
-    public var settings: [String: String] {
-        ["policy": policy.description, "step_size": stepSize.description, "beta": "\(beta)", "magnitude": magnitudeSource.rawValue]
-    }
-
-    public func step(images x: Tensor, labels y: Tensor, context c: StepContext) throws -> StepResult {
-        let steps = policy.count(epoch: c.epoch)
-        let box = try Box(around: x)
-        // trades.py does not clamp the start, so its first step may see pixels 0.001 outside [0, 1];
-        // deat keeps every input admissible.
-        let start = try box.clip(initialPerturbation(.smallNormal, like: x, radius: 0, generator: c.generator))
-        let (delta, attackGradient) = try maximize(
-            from: start, steps: steps, stepSize: stepSize.value(epsilon: c.epsilon, steps: steps), epsilon: c.epsilon, box: box
-        ) { d in try TrainingLoss.klSum(adversarialLogits: c.model(x + d), naturalLogits: c.model(x)) }
-        return try trainOnPerturbation(
-            delta, attackGradient: attackGradient, source: magnitudeSource, labels: y, context: c,
-            passes: (2 * steps + 3, steps + 1)
-        ) { d in
-            let natural = try c.model(x)
-            let adversarial = try c.model(x + d)
-            let robust = try TrainingLoss.klSum(adversarialLogits: adversarial, naturalLogits: c.model(x)) * (beta / Double(y.shape[0]))
-            return (try F.crossEntropy(natural, target: y) + robust, adversarial)
-        }
+    func trainingLoss(model: any Layer, images x: Tensor, labels y: Tensor, delta d: Tensor) throws -> (loss: Tensor, logits: Tensor) {
+        let natural = try model(x)
+        let adversarial = try model(x + d)
+        let robust = try TrainingLoss.klSum(adversarialLogits: adversarial, naturalLogits: model(x)) * (beta / Double(y.shape[0]))
+        return (try F.crossEntropy(natural, target: y) + robust, adversarial)
     }
 }
