@@ -29,6 +29,7 @@ deps() {
 }
 
 run_tests() {
+    scripts/check-imports.sh  # every import a declared dependency (a build alone does not catch it)
     swift build --build-tests
     local log
     log=$(mktemp)

@@ -58,10 +58,6 @@ public struct DatasetError: Error, CustomStringConvertible, Sendable, Equatable 
         "\(file): \(problem)" + (hint.map { " (\($0))" } ?? "")
     }
 
-    /// The same error with a hint attached (kept if one is already there).
-    func withHint(_ newHint: String?) -> DatasetError {
-        DatasetError(kind, file: file, problem, hint: hint ?? newHint)
-    }
 }
 
 /// `text` in double quotes with control characters and line separators escaped as `\u{…}`: a name

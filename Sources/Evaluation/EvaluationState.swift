@@ -66,8 +66,3 @@ public struct EvaluationState: Codable, Sendable {
         try AtomicFile.write(encoder.encode(self), to: url)
     }
 }
-
-public struct EvaluationError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
-}

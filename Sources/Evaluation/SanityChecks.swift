@@ -45,13 +45,6 @@ public enum SanityChecks {
         }
     }
 
-    /// §13.2: the model was handed over in train mode (the evaluation itself runs in eval mode).
-    public static func trainMode(wasTraining: Bool) -> SanityFlag? {
-        wasTraining
-            ? SanityFlag("train-mode", "the model was in train mode; deat evaluated it in eval mode and restored train mode afterwards")
-            : nil
-    }
-
     /// AA check 3 / §13.7 item 9: points whose input gradient of the DLR loss (CE with < 3
     /// classes) is exactly zero, NaN or Inf at the clean input.
     public static func zeroGradients(_ model: any Layer, images: Tensor, labels: Tensor) throws -> SanityFlag? {

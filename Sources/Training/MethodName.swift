@@ -14,9 +14,6 @@ public enum MethodName: String, Codable, Sendable, CaseIterable {
     case mplusMART = "mplus-mart"
     case standard
 
-    /// Methods whose iteration count the M+ rule decides.
-    public var usesMPlus: Bool { rawValue.hasPrefix("mplus-") }
-
     /// Replays (DEAT, FREE) or attack steps (PGD, TRADES, MART) when the config does not say:
     /// the cap for M+ and DEAT-d, the fixed count otherwise.
     public var defaultIterations: Int {

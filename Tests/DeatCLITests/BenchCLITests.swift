@@ -15,13 +15,13 @@ struct BenchCLITests {
     let deat = builtProduct("deat")
 
     @Test("bad options are usage errors", arguments: [
-        (["bench", "step", "--model", "bogus"], "--model:"),
+        (["bench", "step", "--model", "bogus"], "The value 'bogus' is invalid for '--model <model>'"),
         (["bench", "step", "--iters", "0"], "--batch and --iters must be at least 1"),
         (["bench", "ops", "--rounds", "0"], "--rounds must be at least 1"),
         (["bench", "ops", "--threads", "0"], "--threads must be at least 1"),
         (["bench", "ops", "--count", "0"], "--count must be at least 1"),
         (["bench", "loader", "--prefetch", "0"], "--prefetch must be at least 1"),
-        (["bench", "loader", "--device", "tpu"], "--device:"),
+        (["bench", "loader", "--device", "tpu"], "unknown device 'tpu'"),
         (["bench", "attacks"], "Missing expected argument '<model>'"),
     ])
     func usage(arguments: [String], message: String) throws {

@@ -55,18 +55,10 @@ struct ModuleTests {
         #expect(throws: NNError.self) { try Normalize(mean: [0.5], std: [0]) }
     }
 
-    @Test("Dropout is the identity in eval mode; pooling and activation layers match their functions")
-    func statelessLayers() throws {
+    @Test("Flatten keeps the batch dimension and flattens the rest")
+    func flatten() throws {
         let x = try Tensor.arange(0, 16, dtype: .float32).reshaped([1, 1, 4, 4]) - 8
-        let dropout = try Dropout(p: 0.5)
-        dropout.eval()
-        #expect(try dropout(x).floats() == x.floats())
-        #expect(try MaxPool2d(kernel: 2)(x).floats() == F.maxPool2d(x, kernel: 2).floats())
-        #expect(try AvgPool2d(kernel: 2)(x).floats() == F.avgPool2d(x, kernel: 2).floats())
-        #expect(try LeakyReLU(slope: 0.2)(x).floats() == F.leakyRelu(x, slope: 0.2).floats())
         #expect(try Flatten()(x).shape == [1, 16])
-        #expect(try AdaptiveAvgPool2d()(x).floats() == [-0.5])
-        #expect(throws: NNError.self) { try Dropout(p: 1) }
     }
 
     @Test("invalid layer sizes are errors")

@@ -90,7 +90,6 @@ struct OptimizerTests {
             ("multistep", MultiStepRate(base: 0.2, milestones: [20, 32])),
             ("cyclic", CyclicRate(low: 0, high: 0.2, stepsUp: 15)),
             ("cosine", CosineRate(base: 0.2, total: 40, minimum: 0.001)),
-            ("warmup", LinearWarmup(ConstantRate(0.2), iterations: 8, startFactor: 0.1)),
         ]
         for (name, schedule) in cases {
             let expected = try #require(fixture.schedules[name])

@@ -38,18 +38,10 @@ struct Analyze: ParsableCommand {
     @Option(help: "Batch size.")
     var batchSize: Int = 128
 
-    @Option(help: "L∞ radius, as 8/255 or 0.1 (default: the checkpoint's training ε).")
-    var eps: Epsilon?
-
-    @Option(help: "Dataset: fashion-mnist, mnist, cifar10 or cifar100 (default: the checkpoint's).")
-    var dataset: DatasetName?
-
-    @Option(help: "Dataset directory (default: the dataset's Debian location).")
-    var dataDir: String?
-
     @Option(help: "Write the table as JSON here (default: RUN_DIR/analysis.json when a single run directory is given).")
     var out: String?
 
+    @OptionGroup var data: CheckpointDataOptions
     @OptionGroup var runtime: RuntimeOptions
 
     func validate() throws {
@@ -69,7 +61,7 @@ struct Analyze: ParsableCommand {
         if let outURL { try OutputDirectory.prepare(parentOf: outURL) }  // before the analysis, not after it
         var analysis = CheckpointAnalysis(n: n)
         (analysis.pgdSteps, analysis.powerIterations, analysis.batchSize) = (pgdSteps, powerIterations, batchSize)
-        (analysis.epsilon, analysis.dataset, analysis.dataDirectory) = (eps?.value, dataset, dataDir)
+        (analysis.epsilon, analysis.dataset, analysis.dataDirectory) = (data.eps?.value, data.dataset, data.dataDir)
         (analysis.device, analysis.seed) = (device, runtime.seed)
         print("deat analyze: \(items.count) checkpoint(s), \(n) probe points, \(Runtime.threads) thread(s), \(device)")
         flushOutput()

@@ -54,10 +54,9 @@ struct BenchPaper: ParsableCommand {
     @Option(help: "Per-epoch validation points (clean and PGD-10 with the CW loss) (default: 500, 1000 for CIFAR).") var validationSize: Int?
     @Option(help: "L∞ radius, as 8/255 or 0.1 (default: 0.1, or 8/255 for CIFAR).") var eps: Epsilon?
     @Option(help: "Which model to evaluate: best (best validation PGD accuracy, the paper's selection) or last.") var select: PaperBench.Selection = .best
-    @Option(help: "Iterations of APGD-CE, APGD-T and FAB-T in AutoAttack.") var apgdSteps: Int = 100
-    @Option(help: "Square's query budget in AutoAttack.") var squareQueries: Int = 5000
     @Option(help: "Attack batch size.") var evalBatchSize: Int = 250
     @Option(help: "Output directory (default: runs/bench-paper-DATASET).") var out: String?
+    @OptionGroup var attackOptions: AttackSuiteOptions
     @OptionGroup var runtime: RuntimeOptions
 
     var small: Bool { !dataset.rawValue.hasPrefix("cifar") }
@@ -67,9 +66,7 @@ struct BenchPaper: ParsableCommand {
             if let value, value < 1 { throw ValidationError("\(name) must be at least 1") }
         }
         if let validationSize, validationSize < 0 { throw ValidationError("--validation-size must not be negative") }
-        guard apgdSteps >= 1, squareQueries >= 1, evalBatchSize >= 1 else {
-            throw ValidationError("--apgd-steps, --square-queries and --eval-batch-size must be at least 1")
-        }
+        guard evalBatchSize >= 1 else { throw ValidationError("--eval-batch-size must be at least 1") }
         let parsed: [PaperBench.Entry]
         do {
             parsed = try entries()
@@ -93,8 +90,7 @@ struct BenchPaper: ParsableCommand {
         bench.validationSize = validationSize ?? (small ? 500 : 1000)
         bench.epsilon = eps?.value
         bench.selection = select
-        bench.attackOptions.apgdSteps = apgdSteps
-        bench.attackOptions.squareQueries = squareQueries
+        bench.attackOptions = attackOptions.suite
         bench.evalBatchSize = evalBatchSize
         bench.seed = runtime.seed
         bench.device = device

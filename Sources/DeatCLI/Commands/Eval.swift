@@ -27,17 +27,8 @@ struct Eval: ParsableCommand {
     @Argument(help: "The model checkpoint (.safetensors written by deat).")
     var model: String
 
-    @Option(help: "Dataset: fashion-mnist, mnist, cifar10 or cifar100 (default: the one in the checkpoint's metadata, else fashion-mnist).")
-    var dataset: DatasetName?
-
-    @Option(help: "Directory with the dataset files (default: the dataset's Debian location).")
-    var dataDir: String?
-
     @Option(help: "Attacks: aa-standard, aa-apgd-ce+t, aa-apgd-ce+dlr, or a list such as pgd-20,cw-20.")
     var attacks: String = "aa-standard"
-
-    @Option(help: "Radius ε as a fraction of the pixel range: 8/255 or a decimal such as 0.1 (default: the training ε in the checkpoint's metadata, else 8/255 for CIFAR and 0.1 otherwise).")
-    var eps: Epsilon?
 
     @Option(help: "Threat model norm: Linf or L2.")
     var norm: ThreatNorm = .linf
@@ -47,21 +38,6 @@ struct Eval: ParsableCommand {
 
     @Option(help: "Attack batch size.")
     var batchSize: Int = 250
-
-    @Option(help: "Iterations of APGD-CE, APGD-T and FAB-T (AutoAttack: 100).")
-    var apgdSteps: Int = 100
-
-    @Option(help: "Target classes of APGD-T and FAB-T (AutoAttack: 9).")
-    var targets: Int = 9
-
-    @Option(help: "Square query budget (AutoAttack: 5000).")
-    var squareQueries: Int = 5000
-
-    @Option(help: "CW loss confidence κ for cw-STEPS attacks.")
-    var cwKappa: Double = 50
-
-    @Option(help: "PGD/CW step size as a fraction of ε (0.25 is 2/255 at ε = 8/255).")
-    var stepFraction: Double = 0.25
 
     @Option(help: "JSON report path (default: MODEL with .eval.json).")
     var report: String?
@@ -75,16 +51,14 @@ struct Eval: ParsableCommand {
     @Option(help: "Also run an ε-sweep sanity check (PGD-20 over 0…255/255) on this many points (0: off).")
     var sweep: Int = 0
 
+    @OptionGroup var data: CheckpointDataOptions
+    @OptionGroup var attackOptions: AttackSuiteOptions
     @OptionGroup var runtime: RuntimeOptions
 
     func validate() throws {
         guard n >= 1 else { throw ValidationError("--n must be at least 1") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
-        guard apgdSteps >= 1, targets >= 1, squareQueries >= 1 else {
-            throw ValidationError("--apgd-steps, --targets and --square-queries must be at least 1")
-        }
-        guard stepFraction > 0, stepFraction.isFinite, sweep >= 0 else { throw ValidationError("--step-fraction must be positive and --sweep ≥ 0") }
-        guard cwKappa >= 0, cwKappa.isFinite else { throw ValidationError("--cw-kappa must be a number ≥ 0, got \(cwKappa)") }
+        guard sweep >= 0 else { throw ValidationError("--sweep must be ≥ 0") }
         guard attacks.split(separator: ",").contains(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) else {
             throw ValidationError("--attacks names no attack; give e.g. aa-standard or pgd-20,cw-20")
         }
@@ -107,11 +81,8 @@ struct Eval: ParsableCommand {
 
     func run() throws {
         var settings = EvaluationSettings(modelFile: URL(fileURLWithPath: model))
-        settings.dataset = dataset
-        settings.dataDirectory = dataDir.map { URL(fileURLWithPath: $0) }
-        (settings.attacks, settings.epsilon, settings.norm, settings.count, settings.batchSize) = (attacks, eps, norm, n, batchSize)
-        (settings.options.apgdSteps, settings.options.targets, settings.options.squareQueries) = (apgdSteps, targets, squareQueries)
-        (settings.options.cwKappa, settings.options.stepFraction) = (cwKappa, stepFraction)
+        (settings.dataset, settings.dataDirectory, settings.epsilon) = (data.dataset, data.dataDirectory, data.eps)
+        (settings.attacks, settings.options, settings.norm, settings.count, settings.batchSize) = (attacks, attackOptions.suite, norm, n, batchSize)
         settings.reportFile = report.map { URL(fileURLWithPath: $0) }
         settings.stateFile = state.map { URL(fileURLWithPath: $0) }
         (settings.fresh, settings.sweepPoints, settings.seed) = (fresh, sweep, runtime.seed)

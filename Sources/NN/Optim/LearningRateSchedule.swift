@@ -72,22 +72,3 @@ public struct CosineRate: LearningRateSchedule {
         minimum + (base - minimum) * (1 + cos(Double.pi * Double(min(iteration, total)) / Double(total))) / 2
     }
 }
-
-/// Scales another schedule by a factor rising linearly from `startFactor` to 1 over the first
-/// `iterations` (LinearLR's warm-up), then leaves it alone.
-public struct LinearWarmup<Inner: LearningRateSchedule>: LearningRateSchedule {
-    public let inner: Inner
-    public let iterations: Int
-    public let startFactor: Double
-
-    public init(_ inner: Inner, iterations: Int, startFactor: Double = 0.1) {
-        self.inner = inner
-        self.iterations = max(iterations, 0)
-        self.startFactor = startFactor
-    }
-
-    public func rate(at iteration: Int) -> Double {
-        guard iteration < iterations else { return inner.rate(at: iteration) }
-        return inner.rate(at: iteration) * (startFactor + (1 - startFactor) * Double(iteration) / Double(iterations))
-    }
-}
