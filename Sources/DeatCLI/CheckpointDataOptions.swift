@@ -7,34 +7,20 @@ import DataFormats
 import Foundation
 
 struct CheckpointDataOptions: ParsableArguments {
-    @Option(help: "Dataset: fashion-mnist, mnist, cifar10 or cifar100 (default: the one in the checkpoint's metadata, else fashion-mnist).")
-    var dataset: DatasetName?
-
-    @Option(help: "Directory with the dataset files (default: the dataset's Debian location).")
-    var dataDir: String?
-
-    @Option(help: "Radius ε as a fraction of the pixel range: 8/255 or a decimal such as 0.1 (default: the training ε in the checkpoint's metadata, else 8/255 for CIFAR and 0.1 otherwise).")
-    var eps: Epsilon?
+    @Option(help: "Dataset: fashion-mnist, mnist, cifar10 or cifar100 (default: the one in the checkpoint's metadata, else fashion-mnist).") var dataset: DatasetName?
+    @Option(help: "Directory with the dataset files (default: the dataset's Debian location).") var dataDir: String?
+    @Option(help: "Radius ε as a fraction of the pixel range: 8/255 or a decimal such as 0.1 (default: the training ε in the checkpoint's metadata, else 8/255 for CIFAR and 0.1 otherwise).") var eps: Epsilon?
 
     var dataDirectory: URL? { dataDir.map { URL(fileURLWithPath: $0) } }
 }
 
 /// The knobs of the attacks inside AutoAttack and the PGD/CW attacks (`AttackSuite.Options`).
 struct AttackSuiteOptions: ParsableArguments {
-    @Option(help: "Iterations of APGD-CE, APGD-T and FAB-T (AutoAttack: 100).")
-    var apgdSteps: Int = 100
-
-    @Option(help: "Target classes of APGD-T and FAB-T (AutoAttack: 9).")
-    var targets: Int = 9
-
-    @Option(help: "Square query budget (AutoAttack: 5000).")
-    var squareQueries: Int = 5000
-
-    @Option(help: "CW loss confidence κ for cw-STEPS attacks.")
-    var cwKappa: Double = 50
-
-    @Option(help: "PGD/CW step size as a fraction of ε (0.25 is 2/255 at ε = 8/255).")
-    var stepFraction: Double = 0.25
+    @Option(help: "Iterations of APGD-CE, APGD-T and FAB-T (AutoAttack: 100).") var apgdSteps: Int = 100
+    @Option(help: "Target classes of APGD-T and FAB-T (AutoAttack: 9).") var targets: Int = 9
+    @Option(help: "Square query budget (AutoAttack: 5000).") var squareQueries: Int = 5000
+    @Option(help: "CW loss confidence κ for cw-STEPS attacks.") var cwKappa: Double = 50
+    @Option(help: "PGD/CW step size as a fraction of ε (0.25 is 2/255 at ε = 8/255).") var stepFraction: Double = 0.25
 
     func validate() throws {
         guard apgdSteps >= 1, targets >= 1, squareQueries >= 1 else {

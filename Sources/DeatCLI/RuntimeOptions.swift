@@ -34,14 +34,9 @@ enum DeviceChoice: Equatable, CustomStringConvertible {
 }
 
 struct RuntimeOptions: ParsableArguments {
-    @Option(help: "libtorch intra-op threads, set explicitly because libtorch's own default may be 1.")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
-
-    @Option(help: "Compute device: cpu, cuda or cuda:N (default: cpu).", transform: DeviceChoice.init(parsing:))
-    var device: DeviceChoice = .cpu
-
-    @Option(help: "Seed for weights, shuffling and every random draw.")
-    var seed: UInt64 = 0
+    @Option(help: "libtorch intra-op threads, set explicitly because libtorch's own default may be 1.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Compute device: cpu, cuda or cuda:N (default: cpu).", transform: DeviceChoice.init(parsing:)) var device: DeviceChoice = .cpu
+    @Option(help: "Seed for weights, shuffling and every random draw.") var seed: UInt64 = 0
 
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }

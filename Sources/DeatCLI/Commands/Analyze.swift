@@ -23,24 +23,12 @@ struct Analyze: ParsableCommand {
             epoch-N.safetensors (deat train --keep-epochs), with M(e) from its log.jsonl.
             """)
 
-    @Argument(help: "Checkpoint files, or a run directory with epoch-N.safetensors.")
-    var checkpoints: [String]
-
-    @Option(help: "Probe set: the first N test points.")
-    var n: Int = 256
-
-    @Option(help: "PGD steps to reach the adversarial points (CE loss, step 2.5ε/K).")
-    var pgdSteps: Int = 10
-
-    @Option(help: "Power iterations for the largest eigenvalue.")
-    var powerIterations: Int = 20
-
-    @Option(help: "Batch size.")
-    var batchSize: Int = 128
-
-    @Option(help: "Write the table as JSON here (default: RUN_DIR/analysis.json when a single run directory is given).")
-    var out: String?
-
+    @Argument(help: "Checkpoint files, or a run directory with epoch-N.safetensors.") var checkpoints: [String]
+    @Option(help: "Probe set: the first N test points.") var n: Int = 256
+    @Option(help: "PGD steps to reach the adversarial points (CE loss, step 2.5ε/K).") var pgdSteps: Int = 10
+    @Option(help: "Power iterations for the largest eigenvalue.") var powerIterations: Int = 20
+    @Option(help: "Batch size.") var batchSize: Int = 128
+    @Option(help: "Write the table as JSON here (default: RUN_DIR/analysis.json when a single run directory is given).") var out: String?
     @OptionGroup var data: CheckpointDataOptions
     @OptionGroup var runtime: RuntimeOptions
 

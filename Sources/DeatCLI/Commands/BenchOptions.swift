@@ -11,11 +11,8 @@ import Torch
 
 /// Where the PyTorch peer comes from: every bench subcommand that has one.
 struct PeerScriptOptions: ParsableArguments {
-    @Option(help: "Python interpreter whose torch is the peer (Debian's python3-torch; on a GPU machine, the CUDA PyTorch's).")
-    var python: String = PeerRunner.defaultPython
-
-    @Option(help: "Directory of the PyTorch peer scripts.")
-    var peers: String = PeerRunner.defaultDirectory
+    @Option(help: "Python interpreter whose torch is the peer (Debian's python3-torch; on a GPU machine, the CUDA PyTorch's).") var python: String = PeerRunner.defaultPython
+    @Option(help: "Directory of the PyTorch peer scripts.") var peers: String = PeerRunner.defaultDirectory
 
     func runner(threads: Int) -> PeerRunner { PeerRunner(python: python, directory: peers, threads: threads) }
 }
@@ -23,12 +20,8 @@ struct PeerScriptOptions: ParsableArguments {
 /// Threads, rounds and the peer: the whole of what `deat bench step`, `ops` and `attacks` share.
 /// (`throughput` and `peer` take threads, device and seed from RuntimeOptions instead.)
 struct PeerOptions: ParsableArguments {
-    @Option(help: "libtorch intra-op threads, set identically in deat and PyTorch (default: all cores).")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
-
-    @Option(help: "Alternating rounds (deat then PyTorch); the median of each side is reported.")
-    var rounds: Int = 3
-
+    @Option(help: "libtorch intra-op threads, set identically in deat and PyTorch (default: all cores).") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Alternating rounds (deat then PyTorch); the median of each side is reported.") var rounds: Int = 3
     @OptionGroup var peer: PeerScriptOptions
 
     func validate() throws {

@@ -18,27 +18,13 @@ struct Demo: ParsableCommand {
         discussion: "Clean training with SGD (momentum 0.9); one epoch reaches about 80% test accuracy."
     )
 
-    @Option(help: "Directory with the Fashion-MNIST IDX files (train-images-idx3-ubyte.gz, …).")
-    var dataDir: String = DatasetName.fashionMNIST.defaultDirectory ?? "."
-
-    @Option(help: "Training epochs.")
-    var epochs: Int = 1
-
-    @Option(help: "Minibatch size.")
-    var batchSize: Int = 128
-
-    @Option(help: "SGD learning rate.")
-    var lr: Double = 0.1
-
-    @Option(help: "Train on the first N training images only (default: all 60,000).")
-    var trainSubset: Int?
-
-    @Option(help: "Evaluate on the first N test images only (default: all 10,000).")
-    var testSubset: Int?
-
-    @Option(help: "Save the trained model to this .safetensors file (loads into PyTorch; see `deat info`).")
-    var save: String?
-
+    @Option(help: "Directory with the Fashion-MNIST IDX files (train-images-idx3-ubyte.gz, …).") var dataDir: String = DatasetName.fashionMNIST.defaultDirectory ?? "."
+    @Option(help: "Training epochs.") var epochs: Int = 1
+    @Option(help: "Minibatch size.") var batchSize: Int = 128
+    @Option(help: "SGD learning rate.") var lr: Double = 0.1
+    @Option(help: "Train on the first N training images only (default: all 60,000).") var trainSubset: Int?
+    @Option(help: "Evaluate on the first N test images only (default: all 10,000).") var testSubset: Int?
+    @Option(help: "Save the trained model to this .safetensors file (loads into PyTorch; see `deat info`).") var save: String?
     @OptionGroup var runtime: RuntimeOptions
 
     func validate() throws {

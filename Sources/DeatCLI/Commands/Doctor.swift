@@ -15,9 +15,7 @@ struct Doctor: ParsableCommand {
             """
     )
 
-    @Option(help: "Shape N,C,H,W of a batch to run SmallCNN (1 input channel) on.")
-    var inputShape: String = "2,1,28,28"
-
+    @Option(help: "Shape N,C,H,W of a batch to run SmallCNN (1 input channel) on.") var inputShape: String = "2,1,28,28"
     @OptionGroup var runtime: RuntimeOptions
 
     func validate() throws {

@@ -24,33 +24,15 @@ struct Eval: ParsableCommand {
             """
     )
 
-    @Argument(help: "The model checkpoint (.safetensors written by deat).")
-    var model: String
-
-    @Option(help: "Attacks: aa-standard, aa-apgd-ce+t, aa-apgd-ce+dlr, or a list such as pgd-20,cw-20.")
-    var attacks: String = "aa-standard"
-
-    @Option(help: "Threat model norm: Linf or L2.")
-    var norm: ThreatNorm = .linf
-
-    @Option(help: "Evaluate the first N test points.")
-    var n: Int = 1000
-
-    @Option(help: "Attack batch size.")
-    var batchSize: Int = 250
-
-    @Option(help: "JSON report path (default: MODEL with .eval.json).")
-    var report: String?
-
-    @Option(help: "State file for resuming (default: the report path with .state).")
-    var state: String?
-
-    @Flag(help: "Ignore and overwrite an existing state file instead of resuming from it.")
-    var fresh = false
-
-    @Option(help: "Also run an ε-sweep sanity check (PGD-20 over 0…255/255) on this many points (0: off).")
-    var sweep: Int = 0
-
+    @Argument(help: "The model checkpoint (.safetensors written by deat).") var model: String
+    @Option(help: "Attacks: aa-standard, aa-apgd-ce+t, aa-apgd-ce+dlr, or a list such as pgd-20,cw-20.") var attacks: String = "aa-standard"
+    @Option(help: "Threat model norm: Linf or L2.") var norm: ThreatNorm = .linf
+    @Option(help: "Evaluate the first N test points.") var n: Int = 1000
+    @Option(help: "Attack batch size.") var batchSize: Int = 250
+    @Option(help: "JSON report path (default: MODEL with .eval.json).") var report: String?
+    @Option(help: "State file for resuming (default: the report path with .state).") var state: String?
+    @Flag(help: "Ignore and overwrite an existing state file instead of resuming from it.") var fresh = false
+    @Option(help: "Also run an ε-sweep sanity check (PGD-20 over 0…255/255) on this many points (0: off).") var sweep: Int = 0
     @OptionGroup var data: CheckpointDataOptions
     @OptionGroup var attackOptions: AttackSuiteOptions
     @OptionGroup var runtime: RuntimeOptions

@@ -13,11 +13,8 @@ struct Info: ParsableCommand {
         discussion: "The file is fully validated; if its metadata names a deat model, its keys and shapes are checked against it."
     )
 
-    @Argument(help: "A .safetensors checkpoint.")
-    var checkpoint: String
-
-    @Flag(help: "List every tensor with its dtype and shape.")
-    var tensors = false
+    @Argument(help: "A .safetensors checkpoint.") var checkpoint: String
+    @Flag(help: "List every tensor with its dtype and shape.") var tensors = false
 
     func run() throws {
         let url = URL(fileURLWithPath: checkpoint)

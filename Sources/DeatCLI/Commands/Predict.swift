@@ -18,21 +18,11 @@ struct Predict: ParsableCommand {
             when the file holds several. The output holds "logits", float32 [N, classes], computed in float32 in batches.
             """)
 
-    @Argument(help: "A model checkpoint (.safetensors with deat's metadata).")
-    var model: String
-
-    @Option(help: "Safetensors file holding the images.")
-    var input: String
-
-    @Option(help: "Name of the image tensor in --input (default: its only tensor, or \"x\").")
-    var tensor: String?
-
-    @Option(help: "Where to write the logits (.safetensors).")
-    var output: String
-
-    @Option(help: "Images per forward pass.")
-    var batchSize: Int = 256
-
+    @Argument(help: "A model checkpoint (.safetensors with deat's metadata).") var model: String
+    @Option(help: "Safetensors file holding the images.") var input: String
+    @Option(help: "Name of the image tensor in --input (default: its only tensor, or \"x\").") var tensor: String?
+    @Option(help: "Where to write the logits (.safetensors).") var output: String
+    @Option(help: "Images per forward pass.") var batchSize: Int = 256
     @OptionGroup var runtime: RuntimeOptions
 
     func validate() throws {

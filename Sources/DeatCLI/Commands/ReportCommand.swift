@@ -19,11 +19,8 @@ struct ReportCommand: ParsableCommand {
             with an epsilon_sweep (deat eval --sweep N), and analysis.json (deat analyze). The page has no external assets.
             """)
 
-    @Argument(help: "Run directories (deat train --out, deat bench paper --out, or any directory with eval reports).")
-    var directories: [String]
-
-    @Option(help: "Output directory for report.html and the .svg files (default: FIRST_DIR/report).")
-    var out: String?
+    @Argument(help: "Run directories (deat train --out, deat bench paper --out, or any directory with eval reports).") var directories: [String]
+    @Option(help: "Output directory for report.html and the .svg files (default: FIRST_DIR/report).") var out: String?
 
     func validate() throws {
         guard !directories.isEmpty else { throw ValidationError("give at least one run directory") }

@@ -22,95 +22,39 @@ struct Train: ParsableCommand {
             """
     )
 
-    @Option(help: "Training method: \(MethodName.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var method: MethodName?
-
-    @Option(help: "Model: small-cnn, preact-resnet18, wide-resnet-34-10 (default: small-cnn for Fashion-MNIST/MNIST, preact-resnet18 for CIFAR).")
-    var model: ModelKind?
-
-    @Option(help: "Dataset: fashion-mnist, mnist, cifar10, cifar100 (default: fashion-mnist).")
-    var dataset: DatasetName?
-
-    @Option(help: "Directory holding the dataset's files (default: Debian's for Fashion-MNIST).")
-    var dataDir: String?
-
-    @Option(help: "Epochs (default: 10 for Fashion-MNIST/MNIST, 50 for CIFAR).")
-    var epochs: Int?
-
-    @Option(help: "L∞ radius in pixel units, as 8/255 or 0.1 (default: 0.1, or 8/255 for CIFAR).")
-    var eps: Epsilon?
-
-    @Option(help: "Step size in pixel units: DEAT's base step (default 1.25ε, 10/255 on CIFAR), FREE's (ε), FGSM-RS's (1.25ε), or the attack step of PGD/TRADES/MART (2.5ε/K, 2/255 on CIFAR).")
-    var alpha: Epsilon?
-
-    @Option(help: "M+ threshold factor γ: the count rises when an epoch's gradient magnitude exceeds the reference (default: 1.01).")
-    var gamma: Double?
-
-    @Option(help: "Replays or attack steps: the cap for M+ and linear DEAT, the count for FREE/PGD/TRADES/MART (default: 8 for DEAT and FREE, 5 for linear DEAT, 7 for PGD, 10 for TRADES/MART).")
-    var iterations: Int?
-
-    @Option(help: "TRADES/MART robustness weight β (default: 6).")
-    var beta: Double?
-
-    @Option(help: "Gradient the M+ rule sums for PGD/TRADES/MART: last-attack-step (Table 1 runs) or training-loss (reference HEAD) (default: last-attack-step).")
-    var magnitudeSource: MagnitudeSource?
-
-    @Option(help: "Peak learning rate (default: 0.05).")
-    var lr: Double?
-
-    @Option(help: "Learning-rate schedule, stepped per minibatch: multistep, cyclic, cosine, constant (default: multistep).")
-    var lrSchedule: TrainingConfig.ScheduleName?
-
-    @Option(help: "SGD momentum (default: 0.9).")
-    var momentum: Double?
-
-    @Option(help: "Weight decay, PyTorch-style coupled (default: 5e-4).")
-    var weightDecay: Double?
-
-    @Option(help: "Minibatch size (default: 128).")
-    var batchSize: Int?
-
-    @Option(help: "Train on the first N training images only (default: all).")
-    var trainSubset: Int?
-
-    @Option(help: "Validate each epoch on the first N test points with clean and PGD-10 (CW loss) accuracy (default: 1000).")
-    var validationSize: Int?
-
-    @Option(help: "Random crop (padding 4) and horizontal flip: on or off (default: on for CIFAR, off otherwise).")
-    var augment: Toggle?
-
-    @Option(help: "Also checkpoint mid-epoch after this many minutes (default: 10).")
-    var checkpointMinutes: Double?
-
-    @Option(help: "Output directory (default: runs/METHOD-DATASET-seedSEED).")
-    var out: String?
-
-    @Option(help: "Continue the run in this directory from its last checkpoint, with its saved settings.")
-    var resume: String?
-
-    @Flag(help: "Also keep the model after every epoch as epoch-N.safetensors in the output directory (for `deat analyze`).")
-    var keepEpochs = false
-
-    @Flag(help: "Channels-last (NHWC) layout for the model and every batch: faster convolutions on GPUs.")
-    var channelsLast = false
-
-    @Option(help: "Mixed precision for the training steps: fp32 (off) or bf16 (default: fp32). Validation stays float32. fp16 is refused: it needs loss scaling, which bf16's float32 range makes unnecessary.")
-    var autocast: TrainingPrecision?
-
+    @Option(help: "Training method: \(MethodName.allCases.map(\.rawValue).joined(separator: ", ")).") var method: MethodName?
+    @Option(help: "Model: small-cnn, preact-resnet18, wide-resnet-34-10 (default: small-cnn for Fashion-MNIST/MNIST, preact-resnet18 for CIFAR).") var model: ModelKind?
+    @Option(help: "Dataset: fashion-mnist, mnist, cifar10, cifar100 (default: fashion-mnist).") var dataset: DatasetName?
+    @Option(help: "Directory holding the dataset's files (default: Debian's for Fashion-MNIST).") var dataDir: String?
+    @Option(help: "Epochs (default: 10 for Fashion-MNIST/MNIST, 50 for CIFAR).") var epochs: Int?
+    @Option(help: "L∞ radius in pixel units, as 8/255 or 0.1 (default: 0.1, or 8/255 for CIFAR).") var eps: Epsilon?
+    @Option(help: "Step size in pixel units: DEAT's base step (default 1.25ε, 10/255 on CIFAR), FREE's (ε), FGSM-RS's (1.25ε), or the attack step of PGD/TRADES/MART (2.5ε/K, 2/255 on CIFAR).") var alpha: Epsilon?
+    @Option(help: "M+ threshold factor γ: the count rises when an epoch's gradient magnitude exceeds the reference (default: 1.01).") var gamma: Double?
+    @Option(help: "Replays or attack steps: the cap for M+ and linear DEAT, the count for FREE/PGD/TRADES/MART (default: 8 for DEAT and FREE, 5 for linear DEAT, 7 for PGD, 10 for TRADES/MART).") var iterations: Int?
+    @Option(help: "TRADES/MART robustness weight β (default: 6).") var beta: Double?
+    @Option(help: "Gradient the M+ rule sums for PGD/TRADES/MART: last-attack-step (Table 1 runs) or training-loss (reference HEAD) (default: last-attack-step).") var magnitudeSource: MagnitudeSource?
+    @Option(help: "Peak learning rate (default: 0.05).") var lr: Double?
+    @Option(help: "Learning-rate schedule, stepped per minibatch: multistep, cyclic, cosine, constant (default: multistep).") var lrSchedule: TrainingConfig.ScheduleName?
+    @Option(help: "SGD momentum (default: 0.9).") var momentum: Double?
+    @Option(help: "Weight decay, PyTorch-style coupled (default: 5e-4).") var weightDecay: Double?
+    @Option(help: "Minibatch size (default: 128).") var batchSize: Int?
+    @Option(help: "Train on the first N training images only (default: all).") var trainSubset: Int?
+    @Option(help: "Validate each epoch on the first N test points with clean and PGD-10 (CW loss) accuracy (default: 1000).") var validationSize: Int?
+    @Option(help: "Random crop (padding 4) and horizontal flip: on or off (default: on for CIFAR, off otherwise).") var augment: Toggle?
+    @Option(help: "Also checkpoint mid-epoch after this many minutes (default: 10).") var checkpointMinutes: Double?
+    @Option(help: "Output directory (default: runs/METHOD-DATASET-seedSEED).") var out: String?
+    @Option(help: "Continue the run in this directory from its last checkpoint, with its saved settings.") var resume: String?
+    @Flag(help: "Also keep the model after every epoch as epoch-N.safetensors in the output directory (for `deat analyze`).") var keepEpochs = false
+    @Flag(help: "Channels-last (NHWC) layout for the model and every batch: faster convolutions on GPUs.") var channelsLast = false
+    @Option(help: "Mixed precision for the training steps: fp32 (off) or bf16 (default: fp32). Validation stays float32. fp16 is refused: it needs loss scaling, which bf16's float32 range makes unnecessary.") var autocast: TrainingPrecision?
     @Option(help: ArgumentHelp(
         "Data-parallel training: start this many worker processes on this machine, each on its share of every epoch with --batch-size images per step, gradients averaged over c10d (as torchrun --nproc-per-node). Workers started by another launcher read WORLD_SIZE, RANK, MASTER_ADDR and MASTER_PORT instead (see README).",
         valueName: "n"))
     var nprocPerNode: Int = 1
 
-    @Option(help: "Process-group backend for data-parallel training: gloo or nccl (default: gloo on CPU, nccl on CUDA).")
-    var distBackend: ProcessGroup.Backend?
-
-    @Option(help: "Seconds a data-parallel collective may wait for the other workers before the run stops with an error.")
-    var distTimeout: Double = 1800
-
-    @Option(help: .hidden)
-    var stopAfterBatches: Int?
-
+    @Option(help: "Process-group backend for data-parallel training: gloo or nccl (default: gloo on CPU, nccl on CUDA).") var distBackend: ProcessGroup.Backend?
+    @Option(help: "Seconds a data-parallel collective may wait for the other workers before the run stops with an error.") var distTimeout: Double = 1800
+    @Option(help: .hidden) var stopAfterBatches: Int?
     @OptionGroup var runtime: RuntimeOptions
 
     enum Toggle: String, ExpressibleByArgument { case on, off }
