@@ -53,7 +53,7 @@ public struct ImageSet: Sendable, Equatable {
     }
 
     /// For CIFAR-100: the same images labelled with the 20 coarse classes; nil when there are none.
-    public func withCoarseLabels() -> ImageSet? {
+    func withCoarseLabels() -> ImageSet? {
         coarseLabels.map {
             ImageSet(images: images, labels: $0, channels: channels, height: height, width: width,
                      classCount: ImageSet.coarseClassCount, coarseLabels: $0)

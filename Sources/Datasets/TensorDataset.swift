@@ -93,13 +93,6 @@ public struct TensorDataset {
         try pixels.to(dtype: .float32) / 255
     }
 
-    /// How reports name a subset, as RobustBench does: "first 1000 test points" when `first` is
-    /// below `total`, else "all 10000 test points".
-    public static func subsetName(first: Int?, of total: Int, split: Split) -> String {
-        let n = min(first ?? total, total)
-        return n < total ? "first \(n) \(split.rawValue) points" : "all \(total) \(split.rawValue) points"
-    }
-
     static func subsetCount(_ limit: Int?, of count: Int) throws -> Int {
         guard let limit else { return count }
         guard limit >= 0 else { throw DataPipelineError("a subset size must not be negative, got \(limit)") }

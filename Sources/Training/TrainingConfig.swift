@@ -4,6 +4,7 @@
 // added after checkpoints were first written (`keepEpochs`, `worldSize`, `channelsLast`,
 // `autocast`) decode to their defaults when an older checkpoint lacks them (`Defaulted`).
 import DataFormats
+import Datasets
 import Models
 
 public struct TrainingConfig: Codable, Sendable, Equatable {
@@ -77,7 +78,8 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
         return TrainingConfig(
             method: method, model: cifar ? .preActResNet18 : .smallCNN, dataset: dataset, dataDirectory: "",
             epochs: cifar ? 50 : 10, batchSize: 128, epsilon: epsilon, alpha: alpha, gamma: 1.01, iterations: iterations,
-            learningRate: cifar ? 0.05 : 0.05, schedule: .multistep, trainSubset: nil, augment: cifar)
+            learningRate: 0.05, schedule: .multistep, trainSubset: nil,
+            augment: Augmentation.defaultTraining(for: dataset) != .none)
     }
 }
 

@@ -2,7 +2,7 @@
 
 import Foundation
 import Testing
-import DataFormats
+@testable import DataFormats
 
 @Suite("CIFAR readers")
 struct CIFARTests {

@@ -64,9 +64,6 @@ func indexedImageSet(count: Int, channels: Int = 1, height: Int = 4, width: Int 
         #expect(try data.first(1000).count == 20)
         #expect(try TensorDataset(set, first: 1000).count == 20)
         #expect(throws: DataPipelineError.self) { try data.first(-1) }
-        #expect(TensorDataset.subsetName(first: 1000, of: 10_000, split: .test) == "first 1000 test points")
-        #expect(TensorDataset.subsetName(first: nil, of: 10_000, split: .test) == "all 10000 test points")
-        #expect(TensorDataset.subsetName(first: 70_000, of: 60_000, split: .train) == "all 60000 train points")
     }
 
     @Test func rejectsInconsistentTensors() throws {
