@@ -1,5 +1,6 @@
-// `deat train` end to end: bad options rejected with one clear line, and a run killed with SIGKILL
-// at several points (DEAT_FAULT_KILL_AT) resumes to exactly the final model of an uninterrupted run.
+// `deat train` end to end: the help, and a run killed with SIGKILL at several points resuming to
+// exactly the final model of an uninterrupted run. Bad options and files are rows of the error
+// table (CLIErrorTableTests).
 import Foundation
 import Testing
 import TestSupport
@@ -7,31 +8,6 @@ import TestSupport
 @Suite("deat train")
 struct TrainCLITests {
     let deat = builtProduct("deat")
-
-    @Test("bad options are rejected before any work", arguments: [
-        ["train", "--method", "bogus"], ["train", "--eps", "2"], ["train", "--eps", "8/0"], ["train", "--eps", "abc"],
-        ["train", "--epochs", "0"], ["train", "--model", "resnet50"], ["train", "--lr-schedule", "weekly"],
-        ["train", "--resume", "/tmp/x", "--method", "pgd"], ["train", "--gamma", "-1"], ["train", "--iterations", "0"],
-    ])
-    func badOptions(arguments: [String]) throws {
-        let result = try runProcess(deat, arguments)
-        #expect(result.status != 0)
-        #expect(result.stderr.contains("Error:") || result.stderr.contains("error:"))
-        #expect(!result.stderr.contains("Fatal error"))
-    }
-
-    @Test("runtime problems are one line naming the cause")
-    func runtimeErrors() throws {
-        try withTemporaryDirectory { dir in
-            let missing = try runProcess(deat, ["train", "--data-dir", dir.path, "--out", dir.appendingPathComponent("run").path])
-            #expect(missing.status == 1)
-            #expect(missing.stderr.hasPrefix("error: ") && missing.stderr.contains("train-images-idx3-ubyte"))
-            let nothing = try runProcess(deat, ["train", "--resume", dir.path])
-            #expect(nothing.status == 1)
-            #expect(nothing.stderr.contains("nothing to resume"))
-            #expect(nothing.stderr.split(separator: "\n").count == 1)
-        }
-    }
 
     @Test("the help explains every option with its default")
     func help() throws {
@@ -75,18 +51,6 @@ struct TrainCLITests {
             #expect(log.split(separator: "\n").count == 3)
             #expect(try logWithoutTimes(killed) == logWithoutTimes(straight))
             #expect(try leftoverTemporaries(in: killed).isEmpty)
-        }
-    }
-
-    @Test("an output directory holding a run is never overwritten", .enabled(if: fashionMNISTAvailable, fashionMNISTMissing))
-    func noOverwrite() throws {
-        try withTemporaryDirectory { dir in
-            var args = arguments(out: dir)
-            args += ["--stop-after-batches", "1"]
-            #expect(try runProcess(deat, args).status == 0)
-            let again = try runProcess(deat, arguments(out: dir))
-            #expect(again.status == 1)
-            #expect(again.stderr.contains("already holds a run"))
         }
     }
 }
