@@ -1,4 +1,4 @@
-// Host reads (issue 8): on CUDA every device→host read waits for the GPU, so each training step may
+// Host reads: on CUDA every device→host read waits for the GPU, so each training step may
 // read exactly once — the loss, accuracy and M+ magnitude together, in one copy (summarize) — no
 // matter how many replays or attack steps it runs. Counted on the CPU, where the count is the same.
 import Models
