@@ -17,10 +17,6 @@ extension DatasetName: ExpressibleByArgument {}
 extension ProcessGroup.Backend: ExpressibleByArgument {}
 extension PaperBench.Selection: ExpressibleByArgument {}
 
-extension ModelKind: ExpressibleByArgument {
-    public init?(argument: String) { try? self.init(name: argument) }
-}
-
 /// `Linf`/`L2`, in any letter case.
 extension ThreatNorm: ExpressibleByArgument {
     public init?(argument: String) {

@@ -90,12 +90,18 @@ public struct CurvatureProbe: Sendable {
         var v = try perRowUnit(Tensor.randn(images.shape, dtype: images.dtype, device: images.device, generator: generator))
         var rayleigh = try Tensor.zeros([rows], dtype: images.dtype, device: images.device)
         for _ in 0..<powerIterations {
-            // H̃v = S·H·(S·v), S = diag(σ): the Hessian in normalised coordinates.
-            let hv = try grad(of: (g * (v * inputScale)).sum(), wrt: leaf, retainGraph: true).detached() * inputScale
+            let hv = try Self.normalizedHessianVectorProduct(gradient: g, input: leaf, vector: v, inputScale: inputScale)
             rayleigh = try (hv * v).flattened(from: 1).sum(dims: [1])
             v = try perRowUnit(hv)
         }
         return (gradientL1, try rayleigh.sum(dtype: .float64).item())
+    }
+
+    /// H̃v = S·H·(S·v), S = diag(σ): the input Hessian in normalised coordinates times `v`, by
+    /// differentiating `gradient` (∇_x L at `input`, built with createGraph) once more. The graph is
+    /// retained, so every power iteration reuses it.
+    static func normalizedHessianVectorProduct(gradient g: Tensor, input leaf: Tensor, vector v: Tensor, inputScale: Tensor) throws -> Tensor {
+        try grad(of: (g * (v * inputScale)).sum(), wrt: leaf, retainGraph: true).detached() * inputScale
     }
 
     /// Each row scaled to unit L2 norm (a zero row stays zero).

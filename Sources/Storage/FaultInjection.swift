@@ -12,17 +12,21 @@
 //   rename:<file name>     the temp file is complete and fsynced, not yet renamed over <file name>
 //   renamed:<file name>    <file name> has just been replaced
 //
-// e.g. DEAT_FAULT_KILL_AT=write:checkpoint.safetensors:3. Without the variable (always, outside
-// tests) `reached` returns at once; it lives here, beside AtomicFile, because the writer must call
-// it between a partial write and the rename.
+// e.g. DEAT_FAULT_KILL_AT=write:checkpoint.safetensors:3. With DEAT_FAULT_KILL_RANK=<r> as well,
+// only the data-parallel worker whose RANK is <r> counts and dies (workers inherit the launcher's
+// environment). Without the variable (always, outside tests) `reached` returns at once; it lives
+// here, beside AtomicFile, because the writer must call it between a partial write and the rename.
 import Foundation
 
 public enum FaultInjection {
-    /// The event and count from DEAT_FAULT_KILL_AT, read once; nil when unset or malformed.
+    /// The event and count from DEAT_FAULT_KILL_AT, read once; nil when unset or malformed, or in a
+    /// process other than the worker DEAT_FAULT_KILL_RANK names.
     private static let target: (event: String, count: Int)? = {
-        guard let spec = ProcessInfo.processInfo.environment["DEAT_FAULT_KILL_AT"],
+        let environment = ProcessInfo.processInfo.environment
+        guard let spec = environment["DEAT_FAULT_KILL_AT"],
               let colon = spec.lastIndex(of: ":"), let count = Int(spec[spec.index(after: colon)...]), count >= 1
         else { return nil }
+        if let rank = environment["DEAT_FAULT_KILL_RANK"], environment["RANK"] != rank { return nil }
         return (String(spec[..<colon]), count)
     }()
     private static let seen = Counter()

@@ -15,6 +15,8 @@ struct FuzzRegression: Sendable, CustomTestStringConvertible {
     let url: URL
     var testDescription: String { "\(parser)/\(url.lastPathComponent)" }
 
+    /// Every saved input, by parser folder; empty when the folders cannot be read, which
+    /// `corpusIsPresent` turns into a failure (an empty argument list would run no test at all).
     static let all: [FuzzRegression] = {
         let root = fixture("fuzz-regressions")
         let parsers = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
@@ -50,6 +52,21 @@ private func withSizeField(_ field: [UInt8], _ archive: [UInt8]) -> [UInt8] {
 
 @Suite("Fuzz regressions and hostile inputs")
 struct FuzzRegressionTests {
+    @Test("the saved crashing inputs are found: every parser folder holds some, and each is replayed")
+    func corpusIsPresent() throws {
+        let root = fixture("fuzz-regressions")
+        let parsers = try FileManager.default.contentsOfDirectory(atPath: root.path)
+        try #require(!parsers.isEmpty, "no parser folders in \(root.path)")
+        var count = 0
+        for parser in parsers {
+            let files = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent(parser).path)
+            #expect(!files.isEmpty, "\(parser) holds no saved inputs")
+            count += files.count
+        }
+        try #require(!FuzzRegression.all.isEmpty)
+        #expect(FuzzRegression.all.count == count)
+    }
+
     @Test("every input that once crashed a dataset parser is now rejected with a one-line error", arguments: FuzzRegression.all)
     func replay(_ regression: FuzzRegression) throws {
         let bytes = try [UInt8](Data(contentsOf: regression.url))

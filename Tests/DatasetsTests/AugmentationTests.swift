@@ -24,14 +24,16 @@ func referenceCropFlip(_ image: ArraySlice<Float>, channels: Int, height: Int, w
     return out
 }
 
-@Suite struct AugmentationTests {
+@Suite("Augmentation")
+struct AugmentationTests {
     /// A batch of distinct non-zero values, so a shifted or mirrored pixel can never pass for another.
     func batch(_ b: Int, _ c: Int, _ h: Int, _ w: Int) throws -> Tensor {
         let n = b * c * h * w
         return try Tensor((0..<n).map { Float($0 + 1) }, shape: [b, c, h, w])
     }
 
-    @Test func everyImageIsItsOwnPaddedShiftedMaybeFlippedCopy() throws {
+    @Test("every output image is its own input zero-padded, shifted by its own draw and maybe mirrored")
+    func everyImageIsItsOwnPaddedShiftedMaybeFlippedCopy() throws {
         let (b, c, h, w, p) = (64, 3, 6, 5, 2)
         let x = try batch(b, c, h, w)
         let crop = RandomCropFlip(padding: p)
@@ -55,7 +57,8 @@ func referenceCropFlip(_ image: ArraySlice<Float>, channels: Int, height: Int, w
         #expect(Set(zip(tops, lefts).map { "\($0),\($1)" }).count >= 10)
     }
 
-    @Test func theCIFARRecipeOnUInt8MatchesFloat() throws {
+    @Test("cropping uint8 pixels then dividing by 255 equals cropping the float images")
+    func theCIFARRecipeOnUInt8MatchesFloat() throws {
         // The loader crops uint8 pixels before converting; that must equal cropping the floats.
         let bytes = (0..<(8 * 3 * 32 * 32)).map { UInt8($0 % 251) }
         let pixels = try Tensor(bytes, shape: [8, 3, 32, 32])
@@ -65,7 +68,8 @@ func referenceCropFlip(_ image: ArraySlice<Float>, channels: Int, height: Int, w
         #expect(try (viaBytes.to(dtype: .float32) / 255).scalars(as: Float.self) == viaFloats.scalars(as: Float.self))
     }
 
-    @Test func sameSeedSameAugmentation() throws {
+    @Test("the same seed gives the same augmentation, another seed another one")
+    func sameSeedSameAugmentation() throws {
         let x = try batch(16, 1, 8, 8)
         let a = try Augmentation.cropFlip(padding: 4).apply(to: x, generator: Generator(seed: 5))
         let b = try Augmentation.cropFlip(padding: 4).apply(to: x, generator: Generator(seed: 5))
@@ -78,7 +82,8 @@ func referenceCropFlip(_ image: ArraySlice<Float>, channels: Int, height: Int, w
         #expect(try a.scalars(as: Float.self) == explicit.scalars(as: Float.self))
     }
 
-    @Test func zeroPaddingOnlyFlips() throws {
+    @Test("with zero padding an image is only ever mirrored")
+    func zeroPaddingOnlyFlips() throws {
         let x = try batch(32, 2, 3, 4)
         let crop = RandomCropFlip(padding: 0)
         let draws = try crop.draw(batchSize: 32, generator: Generator(seed: 1))
@@ -89,7 +94,8 @@ func referenceCropFlip(_ image: ArraySlice<Float>, channels: Int, height: Int, w
         #expect(try out.scalars(as: Float.self) == expected.scalars(as: Float.self))
     }
 
-    @Test func noneIsIdentityAndDefaultsFollowTheReference() throws {
+    @Test("no augmentation is the identity; the default is crop and flip for CIFAR and none for MNIST-like data")
+    func noneIsIdentityAndDefaultsFollowTheReference() throws {
         let x = try batch(2, 1, 3, 3)
         let out = try Augmentation.none.apply(to: x, generator: Generator(seed: 0))
         #expect(try out.scalars(as: Float.self) == x.scalars(as: Float.self))
@@ -99,7 +105,8 @@ func referenceCropFlip(_ image: ArraySlice<Float>, channels: Int, height: Int, w
         #expect(Augmentation.defaultTraining(for: .cifar100) == .cifar)
     }
 
-    @Test func rejectsBadShapes() throws {
+    @Test("a batch that is not 4-D, draws for another batch size, or a negative padding is an error")
+    func rejectsBadShapes() throws {
         let crop = RandomCropFlip(padding: 1)
         #expect(throws: DataPipelineError.self) { try crop.apply(to: Tensor.zeros([3, 4, 4]), generator: Generator(seed: 0)) }
         let draws = try crop.draw(batchSize: 2, generator: Generator(seed: 0))

@@ -4,9 +4,11 @@ import DataFormats
 import Datasets
 import Foundation
 import Testing
+import TestSupport
 import Torch
 
-@Suite struct LoaderTests {
+@Suite("DataLoader")
+struct LoaderTests {
     /// The labels of every batch of `epoch`, which for `indexedImageSet` are the images' indices.
     func labels(_ loader: DataLoader, epoch: Int) throws -> [[Int]] {
         let batches = loader.epoch(epoch)
@@ -15,7 +17,8 @@ import Torch
         return out
     }
 
-    @Test func sameSeedSameOrderAndEveryIndexOnce() throws {
+    @Test("the same seed gives the same shuffled order, every index once per epoch; another epoch or seed another order")
+    func sameSeedSameOrderAndEveryIndexOnce() throws {
         let data = try TensorDataset(indexedImageSet(count: 50))
         let loader = try DataLoader(data, batchSize: 8, seed: 42)
         let first = try labels(loader, epoch: 0)
@@ -32,7 +35,8 @@ import Torch
         #expect(try loader.order(epoch: 0) != DataLoader(data, batchSize: 8, seed: 43).order(epoch: 0))
     }
 
-    @Test func epochOrderDependsOnlyOnSeedAndEpoch() throws {
+    @Test("an epoch's order depends only on seed and epoch, not on the epochs read before it")
+    func epochOrderDependsOnlyOnSeedAndEpoch() throws {
         // A run resumed at epoch 3 must see what an uninterrupted run sees at epoch 3.
         let data = try TensorDataset(indexedImageSet(count: 30))
         let uninterrupted = try DataLoader(data, batchSize: 7, augmentation: .cifar, seed: 9)
@@ -41,13 +45,15 @@ import Torch
         #expect(try labels(uninterrupted, epoch: 3) == labels(resumed, epoch: 3))
     }
 
-    @Test func unshuffledIsIndexOrder() throws {
+    @Test("without shuffling every epoch is in index order")
+    func unshuffledIsIndexOrder() throws {
         let loader = try DataLoader(TensorDataset(indexedImageSet(count: 10)), batchSize: 4, shuffle: false)
         #expect(try labels(loader, epoch: 5) == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]])
         #expect(try loader.order(epoch: 5) == Array(0..<10))
     }
 
-    @Test func dropLastCounts() throws {
+    @Test("batches per epoch with and without dropping the last partial batch")
+    func dropLastCounts() throws {
         let data = try TensorDataset(indexedImageSet(count: 10))
         let kept = try DataLoader(data, batchSize: 4)
         #expect(kept.batchesPerEpoch == 3)
@@ -65,7 +71,7 @@ import Torch
         #expect(try labels(tiny, epoch: 0).isEmpty)
     }
 
-    @Test(arguments: [0, 1, 3])
+    @Test("prefetching 0, 1 or 3 batches ahead delivers the same batches", arguments: [0, 1, 3])
     func prefetchingChangesNothingButTiming(prefetch: Int) throws {
         let set = indexedImageSet(count: 21, channels: 3, height: 5, width: 5)
         let data = try TensorDataset(set)
@@ -87,7 +93,8 @@ import Torch
         #expect(actual.waitSeconds >= 0)
     }
 
-    @Test func augmentedBatchesAreCropsOfTheirImages() throws {
+    @Test("augmented batch images are their own source images, mirrored or not")
+    func augmentedBatchesAreCropsOfTheirImages() throws {
         // With padding 0 only flips remain, so each batch image is its source image or its mirror.
         let set = indexedImageSet(count: 12, channels: 1, height: 3, width: 4)
         let loader = try DataLoader(TensorDataset(set), batchSize: 12, augmentation: .cropFlip(padding: 0), seed: 7)
@@ -104,7 +111,8 @@ import Torch
         #expect(flipped > 0 && flipped < 12)
     }
 
-    @Test func abandoningAnEpochStopsItsWorker() throws {
+    @Test("an epoch abandoned part-way stops its prefetching worker, and later epochs still work")
+    func abandoningAnEpochStopsItsWorker() throws {
         let data = try TensorDataset(indexedImageSet(count: 200, channels: 3, height: 8, width: 8))
         let loader = try DataLoader(data, batchSize: 2, augmentation: .cifar, prefetch: 2)
         for epoch in 0..<20 {
@@ -119,16 +127,18 @@ import Torch
         #expect(try labels(loader, epoch: 0).count == 100)
     }
 
-    @Test func rejectsBadSettings() throws {
+    @Test("a batch size of 0, a negative prefetch or a negative padding is an error")
+    func rejectsBadSettings() throws {
         let data = try TensorDataset(indexedImageSet(count: 4))
         #expect(throws: DataPipelineError.self) { try DataLoader(data, batchSize: 0) }
         #expect(throws: DataPipelineError.self) { try DataLoader(data, batchSize: 2, prefetch: -1) }
         #expect(throws: DataPipelineError.self) { try DataLoader(data, batchSize: 2, augmentation: .cropFlip(padding: -1)) }
     }
 
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist")))
+    @Test("an epoch of the real Fashion-MNIST at batch 128 is 469 batches, the last one of 96 images",
+          .enabled(if: fashionMNISTAvailable, fashionMNISTMissing))
     func fashionMNISTEpochHas469Batches() throws {
-        let set = try loadImageSet(.fashionMNIST, split: .train, directory: URL(fileURLWithPath: "/usr/share/datasets/fashion-mnist"))
+        let set = try loadImageSet(.fashionMNIST, split: .train, directory: URL(fileURLWithPath: debianFashionMNIST))
         let loader = try DataLoader(TensorDataset(set), batchSize: 128, augmentation: .defaultTraining(for: .fashionMNIST))
         #expect(loader.batchesPerEpoch == 469)
         var sizes: [Int] = [], seen = 0

@@ -13,8 +13,10 @@ func indexedImageSet(count: Int, channels: Int = 1, height: Int = 4, width: Int 
                     width: width, classCount: max(count, 1))
 }
 
-@Suite struct TensorDatasetTests {
-    @Test func keepsPixelsAsUInt8AndLabelsAsInt64() throws {
+@Suite("TensorDataset")
+struct TensorDatasetTests {
+    @Test("pixels are kept as uint8 and labels as int64, on the CPU")
+    func keepsPixelsAsUInt8AndLabelsAsInt64() throws {
         let data = try TensorDataset(indexedImageSet(count: 6, channels: 3, height: 2, width: 5))
         #expect(data.images.dtype == .uint8)
         #expect(data.images.shape == [6, 3, 2, 5])
@@ -24,7 +26,8 @@ func indexedImageSet(count: Int, channels: Int = 1, height: Int = 4, width: Int 
         #expect(data.device == .cpu)
     }
 
-    @Test func batchValuesArePixelsOver255Exactly() throws {
+    @Test("batch values are exactly pixel / 255 as float32, for every byte value")
+    func batchValuesArePixelsOver255Exactly() throws {
         let set = indexedImageSet(count: 10, channels: 2, height: 3, width: 3)
         let data = try TensorDataset(set)
         let picked = [7, 0, 3, 3]
@@ -41,7 +44,8 @@ func indexedImageSet(count: Int, channels: Int = 1, height: Int = 4, width: Int 
         #expect(values == (0..<256).map { Float($0) / 255 })
     }
 
-    @Test func rangeBatchesFollowIndexOrder() throws {
+    @Test("a range batch is the same as the batch of its indices, in order")
+    func rangeBatchesFollowIndexOrder() throws {
         let data = try TensorDataset(indexedImageSet(count: 10))
         let (x, y) = try data.batch(3..<7)
         #expect(x.shape == [4, 1, 4, 4])
@@ -49,7 +53,8 @@ func indexedImageSet(count: Int, channels: Int = 1, height: Int = 4, width: Int 
         #expect(try x.scalars(as: Float.self) == data.batch(indices: [3, 4, 5, 6]).x.scalars(as: Float.self))
     }
 
-    @Test func subsetsAreTheFirstNPoints() throws {
+    @Test("a subset of N is the first N points; more than there are is all of them")
+    func subsetsAreTheFirstNPoints() throws {
         let set = indexedImageSet(count: 20)
         let data = try TensorDataset(set)
         let first5 = try data.first(5)
@@ -66,7 +71,8 @@ func indexedImageSet(count: Int, channels: Int = 1, height: Int = 4, width: Int 
         #expect(throws: DataPipelineError.self) { try data.first(-1) }
     }
 
-    @Test func rejectsInconsistentTensors() throws {
+    @Test("float images, a label count that differs from the image count, or int32 labels are errors")
+    func rejectsInconsistentTensors() throws {
         let images = try Tensor.zeros([3, 1, 2, 2], dtype: .uint8)
         #expect(throws: DataPipelineError.self) {
             try TensorDataset(images: images.to(dtype: .float32), labels: Tensor([0, 1, 2] as [Int64]), classCount: 3)

@@ -1,5 +1,6 @@
-// `deat eval` end to end: help, ε parsing (8/255 and decimals, bare 8 refused), one-line errors,
-// and a small real evaluation that writes a JSON report and resumes from its state file.
+// `deat eval` end to end: help, and a small real evaluation with ε as 8/255 that writes a JSON
+// report and resumes from its state file. Bad ε values (a bare 8 among them), attack names and
+// model files are rows of the error table (CLIErrorTableTests).
 import Foundation
 import Testing
 import TestSupport
@@ -17,23 +18,8 @@ struct EvalCLITests {
         }
     }
 
-    @Test("bad ε, bad attack names and a missing model are refused with one line",
-          arguments: [["--eps", "8"], ["--eps", "abc"], ["--attacks", "pgd-x"], ["--n", "0"]])
-    func refused(extra: [String]) throws {
-        let result = try runProcess(deat, ["eval", "/nonexistent/model.safetensors"] + extra)
-        #expect(result.status != 0)
-        #expect(!result.stderr.contains("Fatal error"))
-    }
-
-    @Test("a missing checkpoint is one error line")
-    func missingModel() throws {
-        let result = try runProcess(deat, ["eval", "/nonexistent/model.safetensors", "--attacks", "pgd-2"])
-        #expect(result.status == 1)
-        #expect(result.stderr.hasPrefix("error: ") && result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
-    }
-
     @Test("eval writes a report with clean, robust and per-attack accuracy, and a rerun resumes from the state file",
-          .enabled(if: FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz")))
+          .enabled(if: fashionMNISTAvailable, fashionMNISTMissing))
     func evaluate() throws {
         try withTemporaryDirectory { dir in
             let model = dir.appendingPathComponent("m.safetensors").path

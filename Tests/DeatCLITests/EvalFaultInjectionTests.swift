@@ -5,7 +5,7 @@ import Foundation
 import Testing
 import TestSupport
 
-@Suite("fault injection: deat eval", .serialized, .enabled(if: fashionMNISTAvailable))
+@Suite("fault injection: deat eval", .serialized, .enabled(if: fashionMNISTAvailable, fashionMNISTMissing))
 struct EvalFaultInjectionTests {
     /// A SmallCNN trained briefly (about 55% clean accuracy), so both attacks have points to attack.
     func trainModel(in dir: URL) throws -> URL {
@@ -42,7 +42,7 @@ struct EvalFaultInjectionTests {
                 "write:k.json:1",           // every attack done, the report half written
             ]
             for event in kills {
-                let leftovers = leftoverTemporaries(in: dir)
+                let leftovers = try leftoverTemporaries(in: dir)
                 let result = try runDeat(evalArguments(model, report: report), killAt: event)
                 try #require(result.status == SIGKILL, "\(event) was not reached (exit \(result.status)): \(result.stderr)")
                 for name in leftovers {
@@ -53,7 +53,7 @@ struct EvalFaultInjectionTests {
             #expect(rerun.status == 0, "\(rerun.stderr)")
             #expect(rerun.stdout.contains("resumed from"))
             #expect(try accuracyFields(report) == accuracyFields(straight))
-            #expect(leftoverTemporaries(in: dir).isEmpty)
+            #expect(try leftoverTemporaries(in: dir).isEmpty)
         }
     }
 
@@ -81,7 +81,7 @@ struct EvalFaultInjectionTests {
             expectFileTooLarge(reportFull, file: "r.json")
             #expect(try Data(contentsOf: report) == written)
             #expect(try Data(contentsOf: state) == complete)
-            #expect(leftoverTemporaries(in: dir).isEmpty)
+            #expect(try leftoverTemporaries(in: dir).isEmpty)
         }
     }
 

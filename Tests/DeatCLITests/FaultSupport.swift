@@ -1,6 +1,6 @@
 // FaultSupport.swift: running `deat` the ways the fault tests need: killed by the test-only hook
-// (DEAT_FAULT_KILL_AT, Sources/Storage/FaultInjection.swift), killed by a timer, or under a
-// file-size limit; and reading back what the runs left.
+// (DEAT_FAULT_KILL_AT, Sources/Storage/FaultInjection.swift) at an exact point, never by a
+// timer a fast machine could outrun, or under a file-size limit; and reading back what the runs left.
 import Foundation
 import Testing
 import TestSupport
@@ -27,28 +27,10 @@ func runDeat(_ arguments: [String], killAt: String? = nil, fileSizeLimit: Int? =
     return try runProcess(URL(fileURLWithPath: "/bin/sh"), ["-c", script, deat.path] + arguments, environment: environment)
 }
 
-/// Starts `deat` and SIGKILLs it after `seconds` unless it finished first; true if it was killed.
-func runDeatKilled(_ arguments: [String], after seconds: Double) throws -> Bool {
-    var environment = ProcessInfo.processInfo.environment
-    environment["DEAT_FAULT_KILL_AT"] = nil
-    let process = Process()
-    process.executableURL = builtProduct("deat")
-    process.arguments = arguments
-    process.environment = environment
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let deadline = Date().addingTimeInterval(seconds)
-    while process.isRunning && Date() < deadline { usleep(10_000) }
-    let killed = process.isRunning
-    if killed { kill(process.processIdentifier, SIGKILL) }
-    process.waitUntilExit()
-    return killed && process.terminationReason == .uncaughtSignal
-}
-
-/// Temp files of interrupted atomic writes in `directory` (`.NAME.tmp-UUID`).
-func leftoverTemporaries(in directory: URL) -> [String] {
-    ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).filter { $0.hasPrefix(".") && $0.contains(".tmp-") }
+/// Temp files of interrupted atomic writes in `directory` (`.NAME.tmp-UUID`); throws when the
+/// directory cannot be listed, so that a missing run directory never reads as a clean one.
+func leftoverTemporaries(in directory: URL) throws -> [String] {
+    try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasPrefix(".") && $0.contains(".tmp-") }
 }
 
 /// log.jsonl without the fields that measure time, which differ between any two runs.

@@ -1,5 +1,6 @@
-// The evaluator of docs/attacks.md §1: point-wise worst case over attacks, denominator N, later attacks
-// only on still-robust points, admissibility re-checked, resumable after a kill (§10.4).
+// The evaluator of docs/attacks.md §1: point-wise worst case over attacks, denominator N, later
+// attacks only on still-robust points, admissibility re-checked, resumable after a kill
+// (docs/attacks.md §10.4).
 import Attacks
 import Foundation
 import NN

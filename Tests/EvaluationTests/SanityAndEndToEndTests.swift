@@ -1,6 +1,7 @@
-// Sanity flags (§10.4, §13.7) on models built to trip them, and an end-to-end check of evaluation:
-// on a SmallCNN briefly PGD-trained on Fashion-MNIST, AutoAttack (reduced iterations) gives a
-// robust accuracy no higher than PGD-20's, with a cumulative per-attack table.
+// Sanity flags (docs/attacks.md §10.4, §13.7) on models built to trip them, and an end-to-end check
+// that the attack suite is at least as strong as its parts: on a SmallCNN briefly PGD-trained on
+// Fashion-MNIST, AutoAttack (reduced iterations) gives a robust accuracy no higher than PGD-20's,
+// with a cumulative per-attack table.
 import Attacks
 import DataFormats
 import Datasets
@@ -61,10 +62,10 @@ struct SanityAndEndToEndTests {
     }
 
     @Test("AutoAttack (reduced) ≤ PGD-20 on a PGD-trained Fashion-MNIST SmallCNN; cumulative table non-increasing",
-          .enabled(if: FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz")))
+          .enabled(if: fashionMNISTAvailable, fashionMNISTMissing))
     func autoAttackBelowPGD() throws {
         let eps = 0.1
-        let data = try loadImageSet(.fashionMNIST, split: .train, directory: URL(fileURLWithPath: "/usr/share/datasets/fashion-mnist"))
+        let data = try loadImageSet(.fashionMNIST, split: .train, directory: URL(fileURLWithPath: debianFashionMNIST))
         let count = 4096, test = 40
         let all = try Tensor(Array(data.images[0..<((count + test) * 784)]).map { Float($0) / 255 }, shape: [count + test, 1, 28, 28])
         let labels = try Tensor(Array(data.labels[0..<(count + test)]), shape: [count + test])
@@ -72,7 +73,7 @@ struct SanityAndEndToEndTests {
         let sgd = try SGD(parameters: model.parameters(), learningRate: 0.05, momentum: 0.9)
         let trainAttack = PGD(epsilon: eps, stepSize: 0.04, steps: 3)
         let gen = try Generator(seed: 1)
-        // A short PGD-AT run (§12 style, attack in eval mode): enough for non-trivial robustness.
+        // A short PGD-AT run (docs/attacks.md §12 style, attack in eval mode): enough for non-trivial robustness.
         for step in 0..<400 {
             let start = (step * 64) % count
             let xb = try all.narrowed(dim: 0, start: start, length: 64)

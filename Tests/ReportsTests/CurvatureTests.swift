@@ -1,16 +1,16 @@
-// deat analyze's numerics (docs/methods.md §6): the double-backward Hessian-vector product
-// against central differences of the gradient, the power iteration against a known spectrum, and
-// Pearson/Spearman against hand-computed values.
-import Evaluation
+// deat analyze's numerics (docs/methods.md §6): the Hessian-vector product its curvature probe
+// takes (double backward, in normalised-input units) against central differences of the gradient,
+// the power iteration against a known spectrum, and Pearson/Spearman against hand-computed values.
 import Foundation
 import Models
 import Testing
 import TestSupport
 import Torch
+@testable import Evaluation
 
 @Suite("Hessian-vector products, power iteration and correlations")
 struct CurvatureTests {
-    /// A smooth non-quadratic loss in float64: CE of a small tanh network at input x [2, 1, 2, 2].
+    /// A smooth non-quadratic loss in float64: CE of a small tanh network at input x [2, 2, 2, 2].
     func loss(_ w1: Tensor, _ w2: Tensor) -> (Tensor) throws -> Tensor {
         { x in
             let hidden = try x.flattened(from: 1).matmul(w1).tanh()
@@ -18,28 +18,46 @@ struct CurvatureTests {
         }
     }
 
-    @Test("H·v by double backward equals (∇L(x + hv) − ∇L(x − hv)) / 2h")
-    func hvpMatchesFiniteDifferences() throws {
+    @Test("the probe's H̃·v (what deat analyze iterates) equals σ·(∇L(x + hσv) − ∇L(x − hσv)) / 2h, product after product on one graph")
+    func probeProductMatchesFiniteDifferences() throws {
         let g = try Generator(seed: 7)
-        let w1 = try Tensor.randn([4, 5], dtype: .float64, generator: g)
+        let w1 = try Tensor.randn([8, 5], dtype: .float64, generator: g)
         let w2 = try Tensor.randn([5, 3], dtype: .float64, generator: g)
-        let x = try Tensor.randn([2, 1, 2, 2], dtype: .float64, generator: g)
-        let v = try Tensor.randn([2, 1, 2, 2], dtype: .float64, generator: g)
+        let x = try Tensor.randn([2, 2, 2, 2], dtype: .float64, generator: g)
+        let sigma = try Tensor([0.3, 0.7], shape: [1, 2, 1, 1]), ones = try Tensor([1.0, 1.0], shape: [1, 2, 1, 1])
         let f = loss(w1, w2)
-        let hv = try hessianVectorProduct(of: f, at: x, vector: v).doubles()
+        // As CurvatureProbe.batchStatistics builds it: one differentiable gradient, then a product per iteration.
+        let leaf = try x.detached().requiringGrad()
+        let gradient = try grad(of: f(leaf), wrt: leaf, createGraph: true)
         let h = 1e-5
-        let plus = try autogradGradient(of: f, at: x + v * h), minus = try autogradGradient(of: f, at: x - v * h)
-        let numeric = zip(plus, minus).map { ($0 - $1) / (2 * h) }
-        for (a, b) in zip(hv, numeric) { #expect(abs(a - b) <= 1e-6 * max(1, abs(b)), "\(a) vs \(b)") }
-        #expect(hv.contains { abs($0) > 1e-3 })  // not trivially zero
+        for iteration in 0..<3 {
+            let v = try Tensor.randn(x.shape, dtype: .float64, generator: g)
+            let hv = try CurvatureProbe.normalizedHessianVectorProduct(gradient: gradient, input: leaf, vector: v, inputScale: sigma)
+            let step = try v * sigma * h
+            let plus = try Tensor(autogradGradient(of: f, at: x + step), shape: x.shape)
+            let minus = try Tensor(autogradGradient(of: f, at: x - step), shape: x.shape)
+            let numeric = try (plus - minus) / (2 * h) * sigma
+            expectClose(try hv.doubles(), try numeric.doubles(), rtol: 1e-6, atol: 1e-6, "H̃·v, product \(iteration + 1)")
+            #expect(try hv.doubles().contains { abs($0) > 1e-3 }, "product \(iteration + 1) is trivially zero")
+            // With σ = 1 it is the plain H·v of hessianVectorProduct(of:at:vector:).
+            let plain = try CurvatureProbe.normalizedHessianVectorProduct(gradient: gradient, input: leaf, vector: v, inputScale: ones)
+            expectClose(try plain.doubles(), try hessianVectorProduct(of: f, at: x, vector: v).doubles(), rtol: 1e-12, atol: 1e-12, "H·v")
+        }
     }
 
-    @Test("a quadratic ½xᵀAx has H·v = A·v")
+    @Test("a quadratic ½xᵀAx has H·v = A·v, and the probe's product in normalised units is S·A·S·v")
     func hvpQuadratic() throws {
         let a = try Tensor([2.0, 1, 0, 1, 3, 1, 0, 1, 4], shape: [3, 3])
+        let quadratic = { (x: Tensor) throws -> Tensor in try (x.matmul(a) * x).sum() * 0.5 }
         let x = try Tensor([0.3, -1.0, 2.0], shape: [1, 3]), v = try Tensor([1.0, 2, 3], shape: [1, 3])
-        let hv = try hessianVectorProduct(of: { try ($0.matmul(a) * $0).sum() * 0.5 }, at: x, vector: v).doubles()
+        let hv = try hessianVectorProduct(of: quadratic, at: x, vector: v).doubles()
         #expect(hv == [4, 10, 14])
+        // S = diag(1, 2, 0.5): S·v = (1, 4, 1.5), A·S·v = (6, 14.5, 10), S·A·S·v = (6, 29, 5).
+        let leaf = try x.detached().requiringGrad()
+        let gradient = try grad(of: quadratic(leaf), wrt: leaf, createGraph: true)
+        let scaled = try CurvatureProbe.normalizedHessianVectorProduct(
+            gradient: gradient, input: leaf, vector: v, inputScale: Tensor([1.0, 2, 0.5], shape: [1, 3]))
+        #expect(try scaled.doubles() == [6, 29, 5])
     }
 
     @Test("the probe's power iteration finds the largest eigenvalue of a ReLU network's input Hessian")

@@ -1,5 +1,5 @@
-// The SVG line-chart writer and the HTML report (`deat report`): every figure parses as XML,
-// the axes cover the data, text is escaped, and the page is self-contained.
+// The SVG line-chart writer and the HTML report of `deat report`: every figure parses as XML, the
+// axes cover the data, text is escaped, and the page is self-contained.
 import Foundation
 #if canImport(FoundationXML)
 import FoundationXML

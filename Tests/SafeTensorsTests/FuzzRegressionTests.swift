@@ -8,7 +8,8 @@ import Foundation
 import Testing
 import SafeTensors
 
-/// The saved inputs, by file name.
+/// The saved inputs, by file name; empty when the folder cannot be read, which `corpusIsPresent`
+/// turns into a failure (an empty argument list would run no test at all).
 private let regressions: [String] = {
     let folder = Bundle.module.url(forResource: "Fixtures", withExtension: nil)?
         .appendingPathComponent("fuzz-regressions/safetensors")
@@ -17,6 +18,14 @@ private let regressions: [String] = {
 
 @Suite("SafeTensors fuzz regressions and hostile headers")
 struct FuzzRegressionTests {
+    @Test("the saved inputs that once broke the reader are found")
+    func corpusIsPresent() throws {
+        let folder = try #require(Bundle.module.url(forResource: "Fixtures", withExtension: nil)).appendingPathComponent("fuzz-regressions/safetensors")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+        try #require(!regressions.isEmpty, "no saved inputs in \(folder.path)")
+        #expect(regressions == files.sorted())
+    }
+
     @Test("every input that once broke the reader is rejected with a one-line description", arguments: regressions)
     func replay(_ name: String) throws {
         let url = try #require(Bundle.module.url(forResource: "Fixtures", withExtension: nil))

@@ -26,7 +26,7 @@ struct ErrorTests {
         #expect(throws: TorchError.self) { try F.crossEntropy(a, target: Tensor([5, 0] as [Int64])) }
     }
 
-    @Test("a CUDA device on a CPU-only libtorch is a clear error", .enabled(if: Device.cudaDeviceCount == 0))
+    @Test("a CUDA device on a CPU-only libtorch is a clear error", .enabled(if: Device.cudaDeviceCount == 0, "this libtorch has a CUDA device"))
     func cudaUnavailable() throws {
         let error = try #require(throws: TorchError.self) { try Tensor.zeros([1], device: .cuda(0)) }
         #expect(error.message.contains("without CUDA"))
@@ -34,7 +34,7 @@ struct ErrorTests {
         #expect(throws: TorchError.self) { try Tensor.zeros([1]).to(device: .cuda(0)) }
     }
 
-    @Test("a CUDA tensor round-trips when libtorch has CUDA", .enabled(if: Device.cudaDeviceCount > 0))
+    @Test("a CUDA tensor round-trips when libtorch has CUDA", .enabled(if: Device.cudaDeviceCount > 0, "this libtorch has no CUDA device"))
     func cudaRoundTrip() throws {
         let x = try Tensor([1, 2, 3] as [Float], on: .cuda(0))
         #expect(x.device == .cuda(0))

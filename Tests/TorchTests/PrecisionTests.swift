@@ -1,6 +1,6 @@
-// Memory layout and mixed precision (GPU speed-ups), on the CPU: channels-last keeps values and only
-// changes strides; setData swaps a tensor's storage under its holders; autocast runs listed ops in
-// bfloat16 inside its region only, and refuses float16 on the CPU.
+// Memory layout and mixed precision (speed-ups for GPUs, checked on the CPU): channels-last keeps
+// values and only changes strides; setData swaps a tensor's storage under its holders; autocast runs
+// listed ops in bfloat16 inside its region only, and refuses float16 on the CPU.
 import Testing
 import TestSupport
 import Torch

@@ -6,7 +6,7 @@ import Testing
 import TestSupport
 @testable import Torch
 
-@Suite("ProcessGroup (Gloo)", .enabled(if: ProcessGroup.availableBackends.contains(.gloo)))
+@Suite("ProcessGroup (Gloo)", .enabled(if: ProcessGroup.availableBackends.contains(.gloo), "this libtorch has no Gloo backend"))
 struct ProcessGroupTests {
     /// Runs `body(group)` on `n` ranks meeting through a fresh FileStore.
     func withGroup<T: Sendable>(_ n: Int, timeout: Double = 60, _ body: @escaping @Sendable (ProcessGroup) throws -> T) throws -> [T] {

@@ -1,4 +1,4 @@
-// Data-parallel training (docs/architecture.md §11): 2 ranks (threads of this process over Gloo on loopback) at
+// Data-parallel training, which must not change what is learned: 2 ranks (threads of this process over Gloo on loopback) at
 // batch B make exactly the updates one process makes at batch 2B, take the same M+ decisions, and a
 // 2-rank run stopped mid-epoch resumes to the uninterrupted 2-rank run's weights and log.
 import Datasets
@@ -10,7 +10,7 @@ import TestSupport
 import Torch
 import Training
 
-@Suite("Data-parallel training", .serialized, .enabled(if: ProcessGroup.availableBackends.contains(.gloo)))
+@Suite("Data-parallel training", .serialized, .enabled(if: ProcessGroup.availableBackends.contains(.gloo), "this libtorch has no Gloo backend"))
 struct DataParallelTests {
     /// 128 random 1×28×28 images in 10 classes, and a validation set of 8.
     static func data() throws -> (TensorDataset, TensorDataset) {

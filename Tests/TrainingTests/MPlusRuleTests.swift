@@ -17,7 +17,7 @@ struct MPlusRuleTests {
         return counts
     }
 
-    @Test("M+DEAT reproduces the Table-1 trajectory r = 1, 2×2, 3×5, 4×19, 5×2, 6×13, 7×2, 8×6 (§1.4)")
+    @Test("M+DEAT reproduces the Table-1 trajectory r = 1, 2×2, 3×5, 4×19, 5×2, 6×13, 7×2, 8×6 (docs/methods.md §1.4)")
     func deatTrajectory() {
         // The logged sums where the spec gives them; elsewhere values just under the reference.
         var sums = [Double](repeating: 0, count: 50)

@@ -65,7 +65,7 @@ struct MethodTests {
         #expect(result.gradientMagnitude > 0, "\(name)")
     }
 
-    @Test("the signed step then ε-ball then box order of the reference (§0)")
+    @Test("an attack step is the signed gradient step, then the ε-ball, then the [0, 1] box, in the reference methods' order (docs/methods.md §0)")
     func ascendOrder() throws {
         let x = try Tensor([0.0, 0.95, 0.5] as [Float])
         let box = try Box(around: x)

@@ -1,6 +1,6 @@
-// Training with channels-last and bfloat16 autocast (GPU speed-ups), on the CPU: channels-last makes the
-// same updates as the default layout; bf16 autocast trains with float32 parameters, close to the
-// float32 run; fp16, which would need loss scaling, is refused.
+// Training with channels-last and bfloat16 autocast (speed-ups for GPUs), on the CPU: channels-last
+// makes the same updates as the default layout; bf16 autocast trains with float32 parameters, close
+// to the float32 run; fp16, which would need loss scaling, is refused.
 import Datasets
 import Foundation
 import Models

@@ -23,7 +23,7 @@ struct Train: ParsableCommand {
     )
 
     @Option(help: "Training method: \(MethodName.allCases.map(\.rawValue).joined(separator: ", ")).") var method: MethodName?
-    @Option(help: "Model: small-cnn, preact-resnet18, wide-resnet-34-10 (default: small-cnn for Fashion-MNIST/MNIST, preact-resnet18 for CIFAR).") var model: ModelKind?
+    @Option(help: "Model: small-cnn, preact-resnet18, wide-resnet-34-10 (default: small-cnn for Fashion-MNIST/MNIST, preact-resnet18 for CIFAR).", transform: ModelKind.init(name:)) var model: ModelKind?
     @Option(help: "Dataset: fashion-mnist, mnist, cifar10, cifar100 (default: fashion-mnist).") var dataset: DatasetName?
     @Option(help: "Directory holding the dataset's files (default: Debian's for Fashion-MNIST).") var dataDir: String?
     @Option(help: "Epochs (default: 10 for Fashion-MNIST/MNIST, 50 for CIFAR).") var epochs: Int?
