@@ -43,15 +43,15 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     /// Stop after this many batches in total (tests and SIGKILL experiments); nil: train to the end.
     public var stopAfterBatches: Int?
     /// Also keep the model after every epoch as epoch-N.safetensors (for `deat analyze`).
-    @Defaulted<Off> public var keepEpochs: Bool = false
+    @Defaulted<SettingDefaults.Off> public var keepEpochs: Bool = false
     /// Processes that train together (data-parallel, `--nproc-per-node` or a launcher's WORLD_SIZE),
     /// each on its shard of every epoch with `batchSize` images per minibatch. A run resumes only
     /// with the same count: the data order and the random draws depend on it.
-    @Defaulted<OneProcess> public var worldSize: Int = 1
+    @Defaulted<SettingDefaults.OneProcess> public var worldSize: Int = 1
     /// Channels-last layout for the model and every batch (faster convolutions on GPUs).
-    @Defaulted<Off> public var channelsLast: Bool = false
+    @Defaulted<SettingDefaults.Off> public var channelsLast: Bool = false
     /// Mixed precision for the training steps. Validation and evaluation always run in float32.
-    @Defaulted<Float32Steps> public var autocast: TrainingPrecision = .fp32
+    @Defaulted<SettingDefaults.Float32> public var autocast: TrainingPrecision = .fp32
 
     public enum ScheduleName: String, Codable, Sendable, CaseIterable {
         /// ×0.1 at T/2 and ×0.01 at 4T/5 of the iterations (DEAT's Table 1 setting).
@@ -99,9 +99,12 @@ public protocol SettingDefault {
     associatedtype Value: Codable, Equatable, Sendable
     static var value: Value { get }
 }
-public enum Off: SettingDefault { public static var value: Bool { false } }
-public enum OneProcess: SettingDefault { public static var value: Int { 1 } }
-public enum Float32Steps: SettingDefault { public static var value: TrainingPrecision { .fp32 } }
+/// The defaults `TrainingConfig`'s later settings take.
+public enum SettingDefaults {
+    public enum Off: SettingDefault { public static var value: Bool { false } }
+    public enum OneProcess: SettingDefault { public static var value: Int { 1 } }
+    public enum Float32: SettingDefault { public static var value: TrainingPrecision { .fp32 } }
+}
 
 /// A setting that decodes to `Default.value` when its key is missing, and is encoded as the plain
 /// value: old checkpoints resume with the default instead of failing, with no nil/false tri-state.

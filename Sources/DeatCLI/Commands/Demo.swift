@@ -1,16 +1,15 @@
-// Demo.swift: `deat demo`, the README's first command until adversarial training lands: trains
-// SmallCNN on Fashion-MNIST (clean training) and prints test accuracy. It exercises the whole
-// stack: data reader → uint8 tensors → model → autograd → SGD.
+// Demo.swift: `deat demo`, a quick check of the whole stack: clean training of a SmallCNN on
+// Fashion-MNIST through the one training loop (Trainer, method `standard`), printing test accuracy
+// after each epoch, and optionally saving the model.
 import ArgumentParser
 import DataFormats
 import Datasets
-import Evaluation
 import Foundation
 import Models
 import NN
-import SafeTensors
 import Storage
 import Torch
+import Training
 
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -41,41 +40,30 @@ struct Demo: ParsableCommand {
         let directory = URL(fileURLWithPath: dataDir)
         let train = try TensorDataset(loadImageSet(.fashionMNIST, split: .train, directory: directory), first: trainSubset, device: device)
         let test = try TensorDataset(loadImageSet(.fashionMNIST, split: .test, directory: directory), first: testSubset, device: device)
-
         let model = try SmallCNN(device: device, generator: Generator(seed: runtime.seed))
-        let optimizer = try SGD(parameters: model.parameters(), learningRate: lr, momentum: 0.9)
-        let shuffle = try Generator(seed: runtime.seed &+ 1)
         print("SmallCNN (\(model.parameterCount) parameters) on Fashion-MNIST: \(train.count) train / \(test.count) test images, "
             + "\(runtime.threads) thread(s), \(device), \(Runtime.libtorchVersion)")
-
-        for epoch in 1...epochs {
-            model.train()
-            let order = try Tensor.randperm(train.count, generator: shuffle)
-            let steps = (train.count + batchSize - 1) / batchSize
-            let progress = ProgressBar(total: steps, label: "epoch \(epoch)/\(epochs)")
-            let start = Date()
-            var lossSum = 0.0
-            for step in 0..<steps {
-                let indices = try order.slice(step * batchSize..<min((step + 1) * batchSize, train.count))
-                let (x, y) = try train.batch(indices: indices)
-                let loss = try F.crossEntropy(model(x), target: y)
-                try optimizer.zeroGrad()
-                try loss.backward()
-                try optimizer.step()
-                let value = try loss.item()
-                guard value.isFinite else {
-                    throw CLIError("training diverged: loss is \(value) at epoch \(epoch), batch \(step + 1); lower --lr")
-                }
-                lossSum += value
-                let rate = Double((step + 1) * batchSize) / max(Date().timeIntervalSince(start), 1e-9)
-                progress.update(step + 1, String(format: "loss %.4f  %.0f img/s", lossSum / Double(step + 1), rate))
-            }
+        // The one training loop (Trainer) with clean training; its run files are scratch here.
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("deat-demo-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let trainer = try Trainer(
+            config: config(), model: model, normalization: .fashionMNIST, train: train, validation: test.first(0), directory: scratch)
+        let (images, labels) = try test.batch(0..<test.count)
+        let progress = ProgressDisplay()
+        var accuracyError: (any Error)?
+        try trainer.run { event in
+            progress.show(event, epochs: epochs)
+            guard case .epochFinished(let record) = event else { return }
             progress.finish()
-            let (images, labels) = try test.batch(0..<test.count)
-            let accuracy = Double(try correctCount(model: model, images: images, labels: labels)) / Double(test.count)
-            print(String(format: "epoch %d: train loss %.4f, test accuracy %.2f%% (%d images), %.1f s",
-                epoch, lossSum / Double(steps), accuracy * 100, test.count, Date().timeIntervalSince(start)))
+            do {
+                let accuracy = Double(try correctCount(model: model, images: images, labels: labels)) / Double(test.count)
+                print(String(format: "epoch %d: train loss %.4f, test accuracy %.2f%% (%d images), %.1f s",
+                    record.epoch + 1, record.trainLoss, accuracy * 100, test.count, record.seconds))
+            } catch {
+                accuracyError = accuracyError ?? error
+            }
         }
+        if let accuracyError { throw accuracyError }
         if let save {
             let metadata = CheckpointMetadata(
                 model: ModelKind.smallCNN.description, classes: 10, dataset: DatasetName.fashionMNIST.rawValue,
@@ -83,5 +71,15 @@ struct Demo: ParsableCommand {
             try Checkpoint.save(model, metadata: metadata, to: URL(fileURLWithPath: save))
             print("saved \(save)")
         }
+    }
+
+    /// Clean training at a constant learning rate with momentum 0.9 and no weight decay or
+    /// augmentation, and no per-epoch validation (the demo reports test accuracy itself).
+    func config() -> TrainingConfig {
+        var c = TrainingConfig.defaults(method: .standard, dataset: .fashionMNIST)
+        (c.dataDirectory, c.epochs, c.batchSize, c.trainSubset, c.seed) = (dataDir, epochs, batchSize, trainSubset, runtime.seed)
+        (c.learningRate, c.schedule, c.momentum, c.weightDecay, c.augment) = (lr, .constant, 0.9, 0, false)
+        (c.validationSize, c.checkpointMinutes) = (0, 1e9)
+        return c
     }
 }
