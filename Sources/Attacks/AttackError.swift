@@ -14,6 +14,8 @@ public enum AttackError: Error, CustomStringConvertible, Equatable, Sendable {
     case invalidBatch(what: String, expected: String, got: String)
     /// Logits with fewer classes than a loss needs (DLR 3, targeted DLR 4).
     case tooFewClasses(loss: String, needed: Int, logitsShape: [Int])
+    /// An attack or suite that exists only for L∞, asked for under L2; `instead` says what to use.
+    case linfOnly(String, instead: String)
 
     public var description: String {
         switch self {
@@ -25,6 +27,8 @@ public enum AttackError: Error, CustomStringConvertible, Equatable, Sendable {
             "\(what) must be \(expected), got \(got)"
         case .tooFewClasses(let loss, let needed, let shape):
             "\(loss) needs at least \(needed) classes, got logits of shape \(shape) (docs/attacks.md §13.6)"
+        case .linfOnly(let name, let instead):
+            "\(name) is not offered under L2; use \(instead) (docs/attacks.md §10.1)"
         }
     }
 }

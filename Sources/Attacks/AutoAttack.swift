@@ -1,23 +1,41 @@
 // AutoAttack.swift: AutoAttack "standard" and the named attack lists deat evaluates with
 // (docs/attacks.md §10): APGD-CE → APGD-T → FAB-T → Square with the reference parameters, the cheaper
-// subsets of §10.2 under their own names, and single attacks such as "pgd-20" or "cw-20".
+// subsets of §10.2 under their own names, and single attacks such as "pgd-20" or "cw-20". Under L2
+// the L∞-only items are refused, never run weaker under their names (§10.1).
 import NN
 import Torch
 
 public enum AttackSuite {
     /// AutoAttack standard (§10.1). `steps`, `targets` and `squareQueries` are reduced only for
     /// tests; reports then carry the reduced values in every attack's parameters.
+    /// L∞ only: under L2 `parse` refuses it (`l2Replacement`), since deat's FAB-T and Square are L∞
+    /// attacks.
     public static func autoAttackStandard(
-        epsilon: Double, norm: ThreatNorm = .linf, steps: Int = 100, targets: Int = 9, squareQueries: Int = 5000
+        epsilon: Double, steps: Int = 100, targets: Int = 9, squareQueries: Int = 5000
     ) -> [any Attack] {
-        var list: [any Attack] = [
-            APGD(epsilon: epsilon, norm: norm, steps: steps, restarts: 1, loss: .crossEntropy),
-            APGDT(epsilon: epsilon, norm: norm, steps: steps, restarts: 1, targets: targets),
+        [
+            APGD(epsilon: epsilon, steps: steps, restarts: 1, loss: .crossEntropy),
+            APGDT(epsilon: epsilon, steps: steps, restarts: 1, targets: targets),
             FABT(epsilon: epsilon, steps: steps, targets: targets),
+            Square(epsilon: epsilon, queries: squareQueries),
         ]
-        // L2 Square is a different algorithm (§9); only the L∞ one exists here.
-        if norm == .linf { list.append(Square(epsilon: epsilon, queries: squareQueries)) }
-        return list
+    }
+
+    /// What to use instead of the items that exist only for L∞ (§5, §10.1). Under L2 each would be
+    /// weaker than its name says: FAB-T's and FGSM's steps are L∞ steps whose images mostly fail
+    /// the L2 check, and Square and AutoAttack standard would silently lose stages. `parse` refuses
+    /// them rather than report a weaker attack under their names.
+    static func l2Replacement(_ name: String) -> String? {
+        switch name {
+        case "aa-standard", "autoattack", "aa":
+            "aa-apgd-ce+t (AutoAttack's APGD-CE and APGD-T stages, reported under their own name): deat's FAB-T and Square are L∞-only, so an L2 aa-standard would be that suite under AutoAttack's name"
+        case "fab-t", "square":
+            "apgd-t or aa-apgd-ce+t: deat's \(name) is the L∞ algorithm; the L2 one is different and not implemented"
+        case "fgsm", "fgsm-rs":
+            "pgd-STEPS, which follows the threat model's norm: \(name) takes L∞ steps"
+        default:
+            nil
+        }
     }
 
     /// The names `parse` accepts, for help texts.
@@ -53,9 +71,12 @@ public enum AttackSuite {
 
     /// One item of an attack list: a named suite expands to its stages, anything else is one attack.
     static func suite(_ name: String, epsilon: Double, norm: ThreatNorm, options o: Options) throws -> [any Attack] {
+        if norm == .l2, let instead = l2Replacement(name.lowercased()) {
+            throw AttackError.linfOnly(name, instead: instead)
+        }
         switch name.lowercased() {
         case "aa-standard", "autoattack", "aa":
-            return autoAttackStandard(epsilon: epsilon, norm: norm, steps: o.apgdSteps, targets: o.targets, squareQueries: o.squareQueries)
+            return autoAttackStandard(epsilon: epsilon, steps: o.apgdSteps, targets: o.targets, squareQueries: o.squareQueries)
         case "aa-apgd-ce+t":
             return [APGD(epsilon: epsilon, norm: norm, steps: o.apgdSteps), APGDT(epsilon: epsilon, norm: norm, steps: o.apgdSteps, targets: o.targets)]
         case "aa-apgd-ce+dlr":
@@ -90,7 +111,8 @@ public enum AttackSuite {
             let pgdNorm = parts[0] == "pgd-l2" ? .l2 : norm
             return PGD(epsilon: epsilon, norm: pgdNorm, stepSize: step, steps: steps, randomStart: o.randomStart, restarts: restarts)
         case "cw":
-            var cw = PGD(epsilon: epsilon, stepSize: step, steps: steps, randomStart: o.randomStart, restarts: restarts, loss: .cw)
+            // Follows the threat model's norm, as "pgd" does (under L2 it is named "pgd-l2-cw-STEPS").
+            var cw = PGD(epsilon: epsilon, norm: norm, stepSize: step, steps: steps, randomStart: o.randomStart, restarts: restarts, loss: .cw)
             cw.kappa = o.cwKappa
             return cw
         default:

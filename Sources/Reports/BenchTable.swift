@@ -1,7 +1,7 @@
 // BenchTable.swift: the result of `deat bench paper` (Benchmarks.PaperBench writes it, `deat report`
 // reads it back), laid out like the paper's Table 1 (docs/methods.md §3.1): method, training minutes
-// (training loop only, docs/methods.md §0), backward passes, clean, PGD-20, CW-20 and AutoAttack
-// accuracy on the same N test points. Written as bench.json (snake_case keys, like `deat eval`'s
+// (training loop only, docs/methods.md §0), backward passes, clean, PGD-20, PGD-100 (Table 1's),
+// CW-20 and AutoAttack accuracy on the same N test points, which the setting line states. Written as bench.json (snake_case keys, like `deat eval`'s
 // report) and bench.md. Also the result of `deat analyze` (analysis.json), in the same JSON style.
 import Foundation
 
@@ -14,6 +14,8 @@ public struct BenchRow: Codable, Sendable, Equatable {
     public var iterations: [Int]
     public var clean: Double?
     public var pgd20: Double?
+    /// Table 1's PGD-100; nil in a bench.json written before deat measured it.
+    public var pgd100: Double?
     public var cw20: Double?
     public var autoAttack: Double?
 
@@ -44,13 +46,13 @@ public struct BenchTable: Codable, Sendable, Equatable {
 
     public static func decode(_ data: Data) throws -> BenchTable { try decodeSnakeCaseJSON(data) }
 
-    public static let header = ["method", "train min", "backward passes", "clean %", "PGD-20 %", "CW-20 %", "AA %"]
+    public static let header = ["method", "train min", "backward passes", "clean %", "PGD-20 %", "PGD-100 %", "CW-20 %", "AA %"]
 
     /// The rows as text cells (accuracies in %, "–" where not measured).
     public var cells: [[String]] {
         rows.map { r in
             [r.method, String(format: "%.2f", r.trainMinutes), "\(r.backwardPasses)", percent(r.clean), percent(r.pgd20),
-             percent(r.cw20), percent(r.autoAttack)]
+             percent(r.pgd100), percent(r.cw20), percent(r.autoAttack)]
         }
     }
 

@@ -8,8 +8,9 @@
 //
 // M is the sum over the epoch's minibatches of ‖∂L/∂x̃‖₁ (gradient w.r.t. the normalised input).
 // The reference is NOT updated when the count does not rise. The minimum-budget clause n·α < ε is
-// what the 2021 Table-1 runs of M+PGD/M+MART did (off for DEAT, §7); unlike the reference code, it
-// never raises the count past the maximum.
+// what the 2021 Table-1 runs of M+PGD/M+MART did; the reference's latest code and DEAT never had it
+// on (§7), so MethodName builds it only for `--magnitude-source last-attack-step`. Unlike the
+// reference code, it never raises the count past the maximum.
 
 /// The M+ controller: running magnitude sum, reference value and current count. Codable so a
 /// resumed run continues with exactly the same decisions.

@@ -31,7 +31,7 @@ public enum MethodName: String, Codable, Sendable, CaseIterable {
     /// replay methods; the attack step for PGD/TRADES/MART).
     public func make(config c: TrainingConfig) -> any TrainingMethod {
         let n = c.iterations
-        let mPlus = MPlusController.attackSteps(gamma: c.gamma, maximum: n, minimumBudget: .init(stepSize: c.alpha, epsilon: c.epsilon))
+        let mPlus = MPlusController.attackSteps(gamma: c.gamma, maximum: n, minimumBudget: minimumBudget(config: c))
         switch self {
         case .mplusDEAT:
             return DEAT(name: rawValue, policy: .mPlus(.deat(gamma: c.gamma, maximum: n)), stepSize: c.alpha, startRadius: c.epsilon)
@@ -56,6 +56,17 @@ public enum MethodName: String, Codable, Sendable, CaseIterable {
             return MART(name: rawValue, policy: .mPlus(mPlus), stepSize: .fixed(c.alpha), beta: c.beta, magnitudeSource: c.magnitudeSource)
         case .standard:
             return Standard()
+        }
+    }
+
+    /// The n·α < ε clause of M+PGD/M+TRADES/M+MART goes with the run the magnitude source
+    /// reproduces (docs/methods.md §2.2, §7): the 2021 Table-1 runs summed the last attack step's
+    /// gradient and had the clause (their logs cannot be reproduced without it); the reference's
+    /// latest code sums the training loss's gradient and has it commented out.
+    func minimumBudget(config c: TrainingConfig) -> MPlusController.MinimumBudget? {
+        switch c.magnitudeSource {
+        case .lastAttackStep: .init(stepSize: c.alpha, epsilon: c.epsilon)
+        case .trainingLoss: nil
         }
     }
 }

@@ -98,6 +98,21 @@ struct AutoAttackTests {
         }
     }
 
+    @Test("under L2 the L∞-only items are refused, never run weaker under their names; the rest take L2 steps")
+    func l2Lists() throws {
+        for name in ["aa-standard", "autoattack", "AA", "fab-t", "square", "fgsm", "fgsm-rs", "pgd-20,aa-standard"] {
+            #expect(throws: AttackError.self, "\(name)") { try AttackSuite.parse(name, epsilon: 0.5, norm: .l2) }
+        }
+        do {
+            _ = try AttackSuite.parse("aa-standard", epsilon: 0.5, norm: .l2)
+        } catch let error as AttackError {
+            #expect(error.description.hasPrefix("aa-standard is not offered under L2; use aa-apgd-ce+t"))
+        }
+        let l2 = try AttackSuite.parse("aa-apgd-ce+t,aa-apgd-ce+dlr,pgd-20,cw-20,apgd-t", epsilon: 0.5, norm: .l2)
+        #expect(l2.map(\.name) == ["apgd-ce", "apgd-t", "apgd-ce", "apgd-dlr", "pgd-l2-20", "pgd-l2-cw-20", "apgd-t"])
+        #expect(l2.allSatisfy { $0.parameters["norm"] == "L2" })
+    }
+
     @Test("AttackSequence is the point-wise worst case: never weaker than its first attack")
     func sequence() throws {
         let model = try tinyConvNet(seed: 6)

@@ -31,6 +31,17 @@ struct PaperBenchTests {
         #expect(config.dataDirectory == "/usr/share/datasets/fashion-mnist")
     }
 
+    @Test("paper bench evaluations: Table 1's PGD-100 besides PGD-20, CW-20 and AutoAttack; the table says which points")
+    func evaluations() throws {
+        #expect(PaperBench.evaluations.map(\.attacks) == ["pgd-100", "pgd-20", "cw-20", "aa-standard"])
+        #expect(Set(PaperBench.evaluations.map(\.key)).count == 4)  // one eval-KEY.json each
+        let bench = PaperBench(dataset: .cifar10, entries: [try PaperBench.Entry(parsing: "pgd-7")])
+        #expect(bench.n == nil)  // the whole test split, as Table 1
+        let config = bench.config(bench.entries[0])
+        #expect(bench.setting(config, points: 10000, of: 10000).contains("PGD-100, PGD-20, CW-20 and AutoAttack (standard) on all 10000 test points"))
+        #expect(bench.setting(config, points: 1000, of: 10000).contains("on the first 1000 of 10000 test points"))
+    }
+
     @Test("deat bench peer: the methods both sides implement")
     func peerMethods() {
         for good in ["mplus-deat", "free-1", "free-8"] { #expect(PeerTraining.isSupported(good), "\(good)") }

@@ -202,6 +202,10 @@ struct CLIErrorTableTests {
         .init(.eval("--cw-kappa", "nan"), .usage, "--cw-kappa must be a number ≥ 0, got nan"),
         .init(.eval("--attacks", ""), .usage, "--attacks names no attack"),
         .init(.eval("--norm", "L3"), .usage, "The value 'L3' is invalid for '--norm <norm>'"),
+        .init(.eval("--norm", "L2"), .usage, "--norm L2: fgsm is not offered under L2; use pgd-STEPS"),
+        // The working line with aa-standard, the default attack set; the row changes only --norm.
+        .init(.eval("--attacks", "aa-standard", "--norm", "L2"), .usage, "--norm L2: aa-standard is not offered under L2; use aa-apgd-ce+t",
+              names: ["--norm"]),
         .init(.eval("--dataset", "imagenet"), .usage, "The value 'imagenet' is invalid for '--dataset <dataset>'"),
         .init(.eval("--report", "$M"), .usage, "--report and the model are the same file, $M"),
         .init(.eval("--report", "$D/r.json", "--state", "$D/./r.json"), .usage, "--state and --report are the same file, $D/r.json"),

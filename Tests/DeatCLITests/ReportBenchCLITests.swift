@@ -80,18 +80,30 @@ struct ReportBenchCLITests {
             ]
             let first = try runProcess(deat, arguments)
             #expect(first.status == 0, "\(first.stderr)")
-            #expect(first.stdout.contains("| method | train min | backward passes | clean % | PGD-20 % | CW-20 % | AA % |"))
+            #expect(first.stdout.contains("| method | train min | backward passes | clean % | PGD-20 % | PGD-100 % | CW-20 % | AA % |"))
+            #expect(first.stdout.contains("on the first 8 of 10000 test points"))
             let json = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("bench.json"))) as? [String: Any]
             let rows = try #require(json?["rows"] as? [[String: Any]])
             #expect(rows.map { $0["method"] as? String } == ["mplus-deat", "free-2"])
-            #expect(rows.allSatisfy { $0["auto_attack"] is Double && $0["pgd20"] is Double && $0["cw20"] is Double })
-            for file in ["eval-pgd-20.json", "eval-cw-20.json", "eval-aa.json", "log.jsonl"] {
+            #expect(rows.allSatisfy { $0["auto_attack"] is Double && $0["pgd20"] is Double && $0["pgd100"] is Double && $0["cw20"] is Double })
+            for file in ["eval-pgd-100.json", "eval-pgd-20.json", "eval-cw-20.json", "eval-aa.json", "log.jsonl"] {
                 #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("free-2/\(file)").path), "\(file)")
             }
             let second = try runProcess(deat, arguments)
             #expect(second.status == 0, "\(second.stderr)")
             #expect(second.stdout.components(separatedBy: "(finished before)").count == 3)
             #expect(!second.stdout.contains("epoch 1:"))
+            // A bench from before PGD-100: only the missing evaluation runs, the others are read back.
+            let pgd100 = dir.appendingPathComponent("free-2/eval-pgd-100.json")
+            let aa = dir.appendingPathComponent("free-2/eval-aa.json")
+            let aaWritten = try FileManager.default.attributesOfItem(atPath: aa.path)[.modificationDate] as? Date
+            try FileManager.default.removeItem(at: pgd100)
+            let third = try runProcess(deat, arguments)
+            #expect(third.status == 0, "\(third.stderr)")
+            #expect(third.stdout.components(separatedBy: "(finished before)").count == 2)
+            #expect(!third.stdout.contains("epoch 1:"))
+            #expect(FileManager.default.fileExists(atPath: pgd100.path))
+            #expect(try FileManager.default.attributesOfItem(atPath: aa.path)[.modificationDate] as? Date == aaWritten)
         }
     }
 }

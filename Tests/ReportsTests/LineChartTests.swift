@@ -90,11 +90,17 @@ struct LineChartTests {
             try Data(log.utf8).write(to: run.appendingPathComponent("log.jsonl"))
             #expect(try RunDirectory.readLog(run.appendingPathComponent("log.jsonl")).map(\.iterations) == [1, 2, 2, 2])
             var row = BenchRow(method: "mplus-deat", trainMinutes: 0.07, backwardPasses: 40, epochs: 4, iterations: [1, 2, 2, 2])
-            (row.clean, row.pgd20, row.cw20, row.autoAttack) = (0.7, 0.45, 0.44, 0.41)
+            (row.clean, row.pgd20, row.pgd100, row.cw20, row.autoAttack) = (0.7, 0.45, 0.43, 0.44, 0.41)
             let bench = BenchTable(setting: "a test <bench>", rows: [row], deatVersion: "test")
             try bench.json().write(to: dir.appendingPathComponent("bench.json"))
             #expect(try BenchTable.decode(bench.json()) == bench)
-            #expect(bench.markdown().contains("| mplus-deat | 0.07 | 40 | 70.00 | 45.00 | 44.00 | 41.00 |"))
+            #expect(bench.markdown().contains("| mplus-deat | 0.07 | 40 | 70.00 | 45.00 | 43.00 | 44.00 | 41.00 |"))
+            // A bench.json from before PGD-100 still reads, with the column empty.
+            var older = try #require(JSONSerialization.jsonObject(with: bench.json()) as? [String: Any])
+            older["rows"] = (older["rows"] as? [[String: Any]])?.map { $0.filter { $0.key != "pgd100" } }
+            let olderTable = try BenchTable.decode(JSONSerialization.data(withJSONObject: older))
+            #expect(olderTable.rows.first?.pgd100 == nil && olderTable.rows.first?.pgd20 == 0.45)
+            #expect(olderTable.markdown().contains("| 70.00 | 45.00 | – | 44.00 | 41.00 |"))
 
             let report = try HTMLReport(directories: [dir])
             let page = try report.write(to: dir.appendingPathComponent("report"))

@@ -1,4 +1,5 @@
 // The M+ rule on scripted epoch sums: it raises the count exactly when docs/methods.md says.
+import Foundation
 import Testing
 @testable import Training
 
@@ -71,6 +72,80 @@ struct MPlusRuleTests {
         #expect(trajectory(growing, sums: (0..<8).map { 100 * pow(1.1, Double($0)) }) == [0, 1, 1, 2, 3, 3, 3, 3])
     }
 
+    /// The M+ controller `deat train --method <method> --magnitude-source <source>` builds with the
+    /// CIFAR-10 defaults (α = 2/255 for the attack-step methods, ε = 8/255).
+    func controller(_ method: MethodName, _ source: MagnitudeSource) throws -> MPlusController {
+        var config = TrainingConfig.defaults(method: method, dataset: .cifar10)
+        config.magnitudeSource = source
+        guard case .mPlus(let c) = method.make(config: config).policy else {
+            throw TrainingError("\(method.rawValue) has no M+ policy")
+        }
+        return c
+    }
+
+    /// [(count, epochs)] spelled out epoch by epoch.
+    func counts(_ runs: [(Int, Int)]) -> [Int] {
+        runs.flatMap { Array(repeating: $0.0, count: $0.1) }
+    }
+
+    /// The MG columns of the four 2021 Table-1 logs of the M+ methods, one sum per epoch
+    /// (Fixtures/reference_magnitudes.json, scripts/fixtures/gen_reference_magnitudes.py).
+    func loggedSums() throws -> [String: [Double]] {
+        struct File: Decodable { let magnitudeSums: [String: [Double]] }
+        let url = try #require(Bundle.module.url(forResource: "reference_magnitudes", withExtension: "json", subdirectory: "Fixtures"))
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try decoder.decode(File.self, from: Data(contentsOf: url)).magnitudeSums
+    }
+
+    /// Each M+ method with its logged sums and the counts its log shows: the epoch times are
+    /// ≈ a constant × count (docs/methods.md §1.4, §2.2).
+    func loggedRuns() throws -> [(MethodName, [Double], [Int])] {
+        let sums = try loggedSums()
+        let logged: [(MethodName, [Int])] = [
+            (.mplusDEAT, counts([(1, 1), (2, 2), (3, 5), (4, 19), (5, 2), (6, 13), (7, 2), (8, 6)])),
+            (.mplusPGD, counts([(0, 1), (1, 2), (2, 1), (3, 1), (4, 45)])),
+            (.mplusMART, counts([(0, 1), (1, 2), (2, 1), (3, 1), (4, 16), (5, 1), (6, 16), (7, 12)])),
+            (.mplusTRADES, counts([(0, 1), (1, 2), (2, 1), (3, 1), (4, 10), (5, 1), (6, 11), (7, 3), (8, 4), (9, 5), (10, 11)])),
+        ]
+        return try logged.map { method, counts in
+            let m = try #require(sums[method.rawValue], "\(method.rawValue) missing from the fixture")
+            #expect(m.count == 50)
+            return (method, m, counts)
+        }
+    }
+
+    @Test("last-attack-step on the four 2021 logs' magnitude sums gives the counts those runs logged")
+    func tableOneRuns() throws {
+        for (method, sums, logged) in try loggedRuns() {
+            #expect(trajectory(try controller(method, .lastAttackStep), sums: sums) == logged, "\(method.rawValue)")
+        }
+    }
+
+    @Test("training-loss on the same sums gives the reference HEAD's counts: the rule without the n·α < ε clause")
+    func headRuns() throws {
+        // Derived by hand from the rule of docs/methods.md §2.2 without the clause (γ = 1.01):
+        // - M+PGD: ref = 1.01·M(1) = 1.01·3346.28 = 3379.75. No later sum exceeds it (the largest is
+        //   M(2) = 3304.21, the rest ≤ 2866.12), and nothing else raises n: 0, then 1 for epochs 1–49.
+        // - M+MART: ref = 1.01·5.5334 = 5.5887; M(2) = 5.7659 exceeds it, so n = 2 from epoch 3 and
+        //   ref = 1.01·5.7659 = 5.8236, which no later sum reaches (the largest is M(3) = 4.4659):
+        //   0, 1, 1, then 2 for epochs 3–49.
+        // - M+TRADES: every rise the clause forced in 2021 was also a magnitude rise (M(2) = 0.818 >
+        //   0.681, M(3) = 46.68 > 0.827, M(4) = 52.05 > 47.15), and from n = 4 on (epoch 5) n·α ≥ ε
+        //   switches the clause off anyway: the logged trajectory.
+        // - M+DEAT never had the clause and does not depend on the magnitude source: the logged one.
+        let head: [MethodName: [Int]] = [
+            .mplusPGD: counts([(0, 1), (1, 49)]),
+            .mplusMART: counts([(0, 1), (1, 2), (2, 47)]),
+        ]
+        for (method, sums, logged) in try loggedRuns() {
+            let expected = head[method] ?? logged
+            #expect(trajectory(try controller(method, .trainingLoss), sums: sums) == expected, "\(method.rawValue)")
+        }
+        #expect(try controller(.mplusPGD, .trainingLoss).minimumBudget == nil)
+        #expect(try controller(.mplusPGD, .lastAttackStep).minimumBudget == .init(stepSize: 2.0 / 255, epsilon: 8.0 / 255))
+    }
+
     @Test("iteration policies: fixed, linear (DEAT-d) and M+ through the same interface")
     func policies() {
         #expect((0..<4).map { IterationPolicy.fixed(7).count(epoch: $0) } == [7, 7, 7, 7])
@@ -90,5 +165,3 @@ struct MPlusRuleTests {
         #expect(try JSONDecoder().decode(IterationPolicy.self, from: data) == .mPlus(c))
     }
 }
-
-import Foundation

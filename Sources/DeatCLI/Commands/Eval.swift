@@ -26,7 +26,7 @@ struct Eval: ParsableCommand {
 
     @Argument(help: "The model checkpoint (.safetensors written by deat).") var model: String
     @Option(help: "Attacks: aa-standard, aa-apgd-ce+t, aa-apgd-ce+dlr, or a list such as pgd-20,cw-20.") var attacks: String = "aa-standard"
-    @Option(help: "Threat model norm: Linf or L2.") var norm: ThreatNorm = .linf
+    @Option(help: "Threat model norm: Linf or L2. Under L2, pgd, cw, apgd-ce, apgd-dlr, apgd-t, aa-apgd-ce+t and aa-apgd-ce+dlr take L2 steps; aa-standard, fab-t, square, fgsm and fgsm-rs exist only for Linf and are refused.") var norm: ThreatNorm = .linf
     @Option(help: "Evaluate the first N test points.") var n: Int = 1000
     @Option(help: "Attack batch size.") var batchSize: Int = 250
     @Option(help: "JSON report path (default: MODEL with .eval.json).") var report: String?
@@ -47,6 +47,9 @@ struct Eval: ParsableCommand {
         // The names are checked here, before any file is read; ε only scales them.
         do {
             _ = try AttackSuite.parse(attacks, epsilon: 8.0 / 255, norm: norm)
+        } catch AttackError.linfOnly(let name, let instead) {
+            // The names are fine; it is the norm that makes them weaker than they say.
+            throw ValidationError("--norm \(norm.rawValue): \(AttackError.linfOnly(name, instead: instead))")
         } catch {
             throw ValidationError("--attacks: \(error)")
         }

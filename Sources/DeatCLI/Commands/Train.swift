@@ -32,7 +32,7 @@ struct Train: ParsableCommand {
     @Option(help: "M+ threshold factor γ: the count rises when an epoch's gradient magnitude exceeds the reference (default: 1.01).") var gamma: Double?
     @Option(help: "Replays or attack steps: the cap for M+ and linear DEAT, the count for FREE/PGD/TRADES/MART (default: 8 for DEAT and FREE, 5 for linear DEAT, 7 for PGD, 10 for TRADES/MART).") var iterations: Int?
     @Option(help: "TRADES/MART robustness weight β (default: 6).") var beta: Double?
-    @Option(help: "Gradient the M+ rule sums for PGD/TRADES/MART: last-attack-step (Table 1 runs) or training-loss (reference HEAD) (default: last-attack-step).") var magnitudeSource: MagnitudeSource?
+    @Option(help: "Which reference run M+PGD/M+TRADES/M+MART reproduce: last-attack-step sums the last attack step's gradient with the n·α < ε clause, as the 2021 Table 1 runs did; training-loss sums the training loss's gradient without the clause, as the DEAT repository's latest code (HEAD) does (default: last-attack-step).") var magnitudeSource: MagnitudeSource?
     @Option(help: "Peak learning rate (default: 0.05).") var lr: Double?
     @Option(help: "Learning-rate schedule, stepped per minibatch: multistep, cyclic, cosine, constant (default: multistep).") var lrSchedule: TrainingConfig.ScheduleName?
     @Option(help: "SGD momentum (default: 0.9).") var momentum: Double?

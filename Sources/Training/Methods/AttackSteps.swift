@@ -27,11 +27,14 @@ enum StepSizeRule: Codable, Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// Which input gradient the M+ rule sums (docs/methods.md §2.2 "which gradient", §7).
+/// Which input gradient the M+ rule sums, and with it which reference run M+PGD/M+TRADES/M+MART
+/// reproduce (docs/methods.md §2.2 "which gradient", §7).
 public enum MagnitudeSource: String, Codable, Sendable, CaseIterable {
-    /// The attack loss's gradient at the last attack iteration (the 2021 Table-1 runs; default).
+    /// The attack loss's gradient at the last attack iteration, with the n·α < ε clause: the 2021
+    /// Table-1 runs (default).
     case lastAttackStep = "last-attack-step"
-    /// The training loss's gradient w.r.t. δ at the final adversarial point (the reference's HEAD).
+    /// The training loss's gradient w.r.t. δ at the final adversarial point, without the clause:
+    /// the reference's latest code (HEAD).
     case trainingLoss = "training-loss"
 }
 
