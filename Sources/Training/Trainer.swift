@@ -96,7 +96,8 @@ public final class Trainer {
     static func schedule(_ c: TrainingConfig, iterationsPerEpoch: Int) -> any LearningRateSchedule {
         let total = c.epochs * iterationsPerEpoch
         switch c.schedule {
-        case .multistep: return MultiStepRate(base: c.learningRate, milestones: [total / 2, total * 4 / 5])
+        case .multistep:
+            return MultiStepRate(base: c.learningRate, milestones: c.lrMilestones.iterations(epochs: c.epochs, perEpoch: iterationsPerEpoch))
         case .cyclic: return CyclicRate(low: 0, high: c.learningRate, stepsUp: Double(total) / 2)
         case .cosine: return CosineRate(base: c.learningRate, total: total)
         case .constant: return ConstantRate(c.learningRate)

@@ -7,7 +7,8 @@ import Testing
 import Training
 
 struct TrainingConfigTests {
-    /// A config as checkpoints stored it before keepEpochs, worldSize, channelsLast and autocast existed.
+    /// A config as checkpoints stored it before keepEpochs, worldSize, channelsLast, autocast, setting,
+    /// lrMilestones and overfittingGuard existed.
     static let oldJSON = """
         {"method":"mplus-deat","model":"wide-resnet-34-10","dataset":"cifar10","dataDirectory":"/d","epochs":3,
          "batchSize":128,"epsilon":0.031,"alpha":0.039,"gamma":1.01,"iterations":8,"linearEvery":3,"beta":6,
@@ -24,6 +25,10 @@ struct TrainingConfigTests {
         #expect(config.worldSize == 1)
         #expect(config.channelsLast == false)
         #expect(config.autocast == .fp32)
+        // Written before the settings, the milestones and the overfitting guard: Table 1's run.
+        #expect(config.setting == .standard)
+        #expect(config.lrMilestones == .halfAndFourFifths)
+        #expect(config.overfittingGuard == false)
         // Equal to the same settings made today, so `--resume` accepts the old run.
         var today = TrainingConfig.defaults(method: .mplusDEAT, dataset: .cifar10, epsilon: 0.031)
         (today.model, today.dataDirectory, today.epochs, today.alpha, today.seed, today.validationSize) =
@@ -35,6 +40,7 @@ struct TrainingConfigTests {
     func roundTrip(precision: TrainingPrecision) throws {
         var config = TrainingConfig.defaults(method: .trades, dataset: .fashionMNIST)
         (config.keepEpochs, config.worldSize, config.channelsLast, config.autocast) = (true, 2, true, precision)
+        (config.setting, config.lrMilestones, config.overfittingGuard) = (.fast, .epochs([3, 7]), true)
         let decoded = try JSONDecoder().decode(TrainingConfig.self, from: JSONEncoder().encode(config))
         #expect(decoded == config)
     }
