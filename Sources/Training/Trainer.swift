@@ -292,7 +292,8 @@ public final class Trainer {
     /// one before when the overfitting guard stopped the run.
     private func saveEpochFiles(after epoch: Int, robust: Double, kept: Int) throws {
         let meta = metadata(epoch: kept)
-        if robust > state.bestRobustAccuracy {
+        // Without validation (the fast setting) no epoch is selected, so there is no best file.
+        if validation.count > 0, robust > state.bestRobustAccuracy {
             state.bestRobustAccuracy = robust
             try Checkpoint.save(model, metadata: meta, to: files.best)
         }

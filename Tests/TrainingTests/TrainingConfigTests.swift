@@ -45,6 +45,16 @@ struct TrainingConfigTests {
         #expect(decoded == config)
     }
 
+    @Test("a training state saved before the overfitting guard existed decodes as never checked")
+    func oldTrainStateDecodes() throws {
+        let state = TrainState(config: TrainingConfig.defaults(method: .fgsmRS, dataset: .fashionMNIST), policy: .fixed(1))
+        var json = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(state)) as? [String: Any])
+        #expect(json.removeValue(forKey: "overfitting") != nil)
+        let decoded = try JSONDecoder().decode(TrainState.self, from: JSONSerialization.data(withJSONObject: json))
+        #expect(decoded.overfitting == OverfittingGuardState() && !decoded.finished)
+        #expect(decoded == state)
+    }
+
     @Test("an unknown model name in a checkpoint's config is an error naming it")
     func unknownModelRefused() throws {
         let json = Self.oldJSON.replacingOccurrences(of: "wide-resnet-34-10", with: "resnet-50")

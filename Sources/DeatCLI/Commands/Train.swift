@@ -15,15 +15,21 @@ struct Train: ParsableCommand {
         abstract: "Train a robust classifier (M+DEAT by default) and log the paper's accounting per epoch.",
         discussion: """
             Defaults follow each method's reference script in the paper's setting chosen with --setting, \
-            and deat's choices for Fashion-MNIST/MNIST (SmallCNN, ε = 0.1, 10 epochs). \
+            and deat's choices for Fashion-MNIST/MNIST (SmallCNN, ε = 0.1, 10 epochs); options given explicitly win.
+
             --setting standard (Table 1): CIFAR-10 on PreActResNet-18, 50 epochs, lr 0.05 multistep ×0.1/×0.01 \
             at T/2 and 4T/5 (TRADES at epochs 23/38, MART 24/39, M+TRADES/M+MART at E/2 and 4E/5), validation \
             after every epoch on 2560 test points with the best epoch kept; WideResNet and CIFAR-100 (WideResNet-34-10): \
-            100 epochs, lr 0.1 (FREE 0.05, α = 2/255), T/2 and 3T/4 on CIFAR-10. \
+            100 epochs, lr 0.1 (FREE 0.05, α = 2/255), T/2 and 3T/4 on CIFAR-10.
+
             --setting fast (the FAST scripts): cyclic lr, no per-epoch validation (evaluate once at the end); \
             M+DEAT 10 epochs, peak 0.1, γ = 1.0, α = 12/255; DEAT-d 12 epochs, d = 3, r ≤ 5; PGD 15 epochs, peak 0.2; \
-            others 10 epochs, peak 0.1. FGSM-RS runs train_fgsm.py's recipe in both: 15 epochs, cyclic peak 0.2, \
-            α = 1.25ε, and its catastrophic-overfitting guard. Options given explicitly win. The output directory receives checkpoint.safetensors (resume), \
+            others 10 epochs, peak 0.1.
+
+            FGSM-RS runs train_fgsm.py's recipe in both: 15 epochs, cyclic peak 0.2, \
+            α = 1.25ε, and its catastrophic-overfitting guard.
+
+            The output directory receives checkpoint.safetensors (resume), \
             model.safetensors, best.safetensors (best validation PGD accuracy) and log.jsonl. \
             A killed run continues with `deat train --resume DIR` and ends with the same weights.
             """

@@ -53,7 +53,8 @@ struct TrainingOutput {
             print(String(format: "done: %.1f min of training, %d backward passes; last epoch clean %.2f%%, PGD %.2f%%",
                 last.totalSeconds / 60, last.totalBackwardPasses, last.cleanAccuracy * 100, last.robustAccuracy * 100)
                 + " (\(last.validation))")
-            print("files: \(trainer.files.model.path), \(trainer.files.best.path), \(trainer.files.log.path)")
+            let best = FileManager.default.fileExists(atPath: trainer.files.best.path) ? ", \(trainer.files.best.path)" : ""
+            print("files: \(trainer.files.model.path)\(best), \(trainer.files.log.path)")
         }
     }
 
