@@ -61,7 +61,10 @@ public struct PaperBench {
     public var entries: [Entry]
     public var epochs: Int?
     public var trainSubset: Int?
-    public var validationSize = 1000
+    /// The paper setting whose recipes give every method's defaults (docs/methods.md §2.6).
+    public var setting = TrainingSetting.standard
+    /// Per-epoch validation points; nil: the setting's (2,560 on CIFAR in standard, none in fast).
+    public var validationSize: Int?
     /// Evaluate the first `n` test points; nil: all of them (Table 1 uses the whole CIFAR-10 test set).
     public var n: Int?
     public var epsilon: Double?
@@ -82,13 +85,13 @@ public struct PaperBench {
         self.entries = entries
     }
 
-    /// The training configuration of one entry (the paper's defaults for the dataset, then the bench's settings).
+    /// The training configuration of one entry (the method's recipe in the setting, then the bench's options).
     public func config(_ entry: Entry) -> TrainingConfig {
-        var c = TrainingConfig.defaults(method: entry.method, dataset: dataset, epsilon: epsilon, iterations: entry.iterations)
+        var c = TrainingConfig.defaults(
+            method: entry.method, dataset: dataset, epsilon: epsilon, iterations: entry.iterations, setting: setting, epochs: epochs)
         c.dataDirectory = dataDirectory ?? dataset.defaultDirectory ?? ""
-        if let epochs { c.epochs = epochs }
         c.trainSubset = trainSubset
-        c.validationSize = validationSize
+        if let validationSize { c.validationSize = validationSize }
         c.seed = seed
         return c
     }
@@ -98,7 +101,7 @@ public struct PaperBench {
         let trainSet = try loadImageSet(dataset, split: .train, directory: dataFolder)
         let testSet = try loadImageSet(dataset, split: .test, directory: dataFolder)
         let trainData = try TensorDataset(trainSet, first: trainSubset, device: device)
-        let validation = try TensorDataset(testSet, first: validationSize, device: device)
+        let validation = try TensorDataset(testSet, first: entries.map { config($0).validationSize }.max() ?? 0, device: device)
         let points = try TensorDataset(testSet, first: n, device: device)
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         var rows: [BenchRow] = []
@@ -142,7 +145,7 @@ public struct PaperBench {
     func setting(_ c: TrainingConfig, points: Int, of testPoints: Int) -> String {
         let data = trainSubset.map { "the first \($0) training images" } ?? "all training images"
         let evaluated = points < testPoints ? "the first \(points) of \(testPoints) test points" : "all \(testPoints) test points"
-        return "\(dataset.rawValue), \(c.model), ε = \(String(format: "%.4g", c.epsilon)), \(c.epochs) epochs on \(data), batch \(c.batchSize), "
+        return "\(setting.rawValue) setting, \(dataset.rawValue), \(c.model), ε = \(String(format: "%.4g", c.epsilon)), \(c.epochs) epochs on \(data), batch \(c.batchSize), "
             + "lr \(c.learningRate) \(c.schedule.rawValue), seed \(seed); \(selection == .best ? "best-validation" : "last-epoch") model; "
             + "PGD-100, PGD-20, CW-20 and AutoAttack (standard) on \(evaluated); train min = training loop only"
     }

@@ -12,6 +12,12 @@ import Training
 extension MethodName: ExpressibleByArgument {}
 extension TrainingPrecision: ExpressibleByArgument {}
 extension TrainingConfig.ScheduleName: ExpressibleByArgument {}
+extension TrainingSetting: ExpressibleByArgument {}
+
+/// `1/2,4/5` (fractions of the run) or `23,38` (0-based epochs).
+extension LearningRateMilestones: ExpressibleByArgument {
+    public init?(argument: String) { self.init(text: argument) }
+}
 extension MagnitudeSource: ExpressibleByArgument {}
 extension DatasetName: ExpressibleByArgument {}
 extension ProcessGroup.Backend: ExpressibleByArgument {}

@@ -93,6 +93,14 @@ struct DataParallel {
         return (values[0] > 0, values[1] > 0)
     }
 
+    /// The mean of one number over the processes (the overfitting check's accuracy, so that every
+    /// process stops in the same epoch).
+    func mean(_ value: Double) throws -> Double {
+        let sum = try Tensor([value], on: device)
+        try group.allReduceSum(sum)
+        return try sum.doubles()[0] / Double(worldSize)
+    }
+
     /// Combines the processes' running sums of the epoch in progress. Mid-epoch (before a
     /// checkpoint), rank 0 takes the totals and the others restart from 0, so later sums add up
     /// the same way and rank 0's checkpoint holds everything. At the end of the epoch every rank

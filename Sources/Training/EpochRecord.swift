@@ -25,6 +25,10 @@ public struct EpochRecord: Codable, Sendable, Equatable {
     /// "pgd-10 (cw) on the first 1000 test points"
     public var validation: String
     public var dataWaitSeconds: Double
+    /// PGD-5 accuracy on the epoch's first training minibatch (OverfittingGuard.swift); nil when off.
+    public var overfittingCheck: Double?
+    /// Why training stopped after this epoch, when it stopped early.
+    public var stopped: String?
 }
 
 /// Running sums over the minibatches of one epoch (saved mid-epoch for an exact resume).

@@ -1,6 +1,7 @@
 // TrainState.swift: everything besides tensors that a resumed run needs to continue exactly where a
 // killed one stopped: the config, the position (epoch, next batch), the iteration policy (with the
-// M+ reference and running sum), the current epoch's running sums and the log so far. It is stored
+// M+ reference and running sum), the current epoch's running sums, the log so far and the
+// overfitting guard's last check. It is stored
 // as JSON in the checkpoint's metadata, next to the model and optimiser tensors, in one atomic file.
 
 public struct TrainState: Codable, Sendable, Equatable {
@@ -17,11 +18,14 @@ public struct TrainState: Codable, Sendable, Equatable {
     public var bestRobustAccuracy: Double = -1
     /// Minibatches trained over the whole run.
     public var batchesTrained = 0
+    /// The catastrophic-overfitting check's memory (OverfittingGuard.swift); absent from older checkpoints.
+    @Defaulted<NoOverfittingCheck> public var overfitting = OverfittingGuardState()
 
     public init(config: TrainingConfig, policy: IterationPolicy) {
         self.config = config
         self.policy = policy
     }
 
-    public var finished: Bool { epoch >= config.epochs }
+    /// All epochs trained, or stopped by the overfitting guard.
+    public var finished: Bool { epoch >= config.epochs || overfitting.firedAtEpoch != nil }
 }

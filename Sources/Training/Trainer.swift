@@ -49,6 +49,8 @@ public final class Trainer {
     private var synchronized = false
     /// The dtype the training steps autocast to, nil for float32.
     private let autocastType: DType?
+    /// The current epoch's first minibatch, which the overfitting guard attacks.
+    private var firstBatch: (images: Tensor, labels: Tensor)?
 
     /// The dtype the steps autocast to (nil: float32); fp16 is refused with the reason.
     static func autocastType(_ precision: TrainingPrecision) throws -> DType? {
@@ -96,7 +98,8 @@ public final class Trainer {
     static func schedule(_ c: TrainingConfig, iterationsPerEpoch: Int) -> any LearningRateSchedule {
         let total = c.epochs * iterationsPerEpoch
         switch c.schedule {
-        case .multistep: return MultiStepRate(base: c.learningRate, milestones: [total / 2, total * 4 / 5])
+        case .multistep:
+            return MultiStepRate(base: c.learningRate, milestones: c.lrMilestones.iterations(epochs: c.epochs, perEpoch: iterationsPerEpoch))
         case .cyclic: return CyclicRate(low: 0, high: c.learningRate, stepsUp: Double(total) / 2)
         case .cosine: return CosineRate(base: c.learningRate, total: total)
         case .constant: return ConstantRate(c.learningRate)
@@ -171,6 +174,7 @@ public final class Trainer {
         var index = 0
         while let (x, y) = try batches.nextBatch() {
             defer { index += 1 }
+            if index == 0 { firstBatch = (x, y) }  // also when resuming past it
             if index < state.batch { continue }  // resumed mid-epoch: these were trained before the kill
             if let stop = state.config.stopAfterBatches, state.batchesTrained >= stop { return false }
             let result = try step(images: x, labels: y, epoch: epoch, batch: index)
@@ -246,18 +250,21 @@ public final class Trainer {
             method.policy = state.policy
         }
         method.policy.endEpoch()
+        let check = try checkOverfitting(epoch: epoch)
         report(.validating(epoch: epoch))
         // Only the writer validates and writes; the others go on to the next epoch and wait for it
         // in their first collective.
         let (clean, robust, description) = isWriter ? try validate(epoch: epoch) : (0, 0, "rank 0 only")
-        let record = closeEpoch(epoch, iterations: iterations, clean: clean, robust: robust, validation: description)
-        if isWriter { try saveEpochFiles(after: epoch, robust: robust) }
+        let record = closeEpoch(epoch, iterations: iterations, clean: clean, robust: robust, validation: description, check: check)
+        if isWriter { try saveEpochFiles(after: epoch, robust: robust, kept: check?.stopped == nil ? epoch + 1 : epoch) }
         report(.epochFinished(record))
         if isWriter { report(.checkpointed(epoch: state.epoch, batch: 0)) }
     }
 
     /// Adds the epoch's record to the log and moves the state to the next epoch.
-    private func closeEpoch(_ epoch: Int, iterations: Int, clean: Double, robust: Double, validation: String) -> EpochRecord {
+    private func closeEpoch(
+        _ epoch: Int, iterations: Int, clean: Double, robust: Double, validation: String, check: (accuracy: Double, stopped: String?)?
+    ) -> EpochRecord {
         let t = state.tally
         state.totalForwardPasses += t.forwardPasses
         state.totalBackwardPasses += t.backwardPasses
@@ -271,7 +278,7 @@ public final class Trainer {
             forwardPasses: t.forwardPasses, backwardPasses: t.backwardPasses, totalForwardPasses: state.totalForwardPasses,
             totalBackwardPasses: state.totalBackwardPasses, seconds: t.seconds, totalSeconds: state.totalSeconds,
             gradientMagnitude: t.magnitude, mPlusReference: reference, cleanAccuracy: clean, robustAccuracy: robust,
-            validation: validation, dataWaitSeconds: t.dataWaitSeconds)
+            validation: validation, dataWaitSeconds: t.dataWaitSeconds, overfittingCheck: check?.accuracy, stopped: check?.stopped)
         state.records.append(record)
         state.policy = method.policy
         state.tally = EpochTally()
@@ -281,18 +288,39 @@ public final class Trainer {
     }
 
     /// best.safetensors (when validation improved), model.safetensors, epoch-N, then the resumable
-    /// checkpoint and the log.
-    private func saveEpochFiles(after epoch: Int, robust: Double) throws {
-        let meta = metadata(epoch: epoch + 1)
-        if robust > state.bestRobustAccuracy {
+    /// checkpoint and the log. `kept` is the epoch (1-based) whose weights the model holds: the
+    /// one before when the overfitting guard stopped the run.
+    private func saveEpochFiles(after epoch: Int, robust: Double, kept: Int) throws {
+        let meta = metadata(epoch: kept)
+        // Without validation (the fast setting) no epoch is selected, so there is no best file.
+        if validation.count > 0, robust > state.bestRobustAccuracy {
             state.bestRobustAccuracy = robust
             try Checkpoint.save(model, metadata: meta, to: files.best)
         }
         try Checkpoint.save(model, metadata: meta, to: files.model)
         // Before the resumable checkpoint: a kill in between redoes the epoch and rewrites this file.
-        if state.config.keepEpochs { try Checkpoint.save(model, metadata: meta, to: files.epochModel(epoch + 1)) }
+        if state.config.keepEpochs, kept == epoch + 1 { try Checkpoint.save(model, metadata: meta, to: files.epochModel(epoch + 1)) }
         try files.saveCheckpoint(state, model: model, optimizer: optimizer, metadata: meta)
         try files.writeLog(state.records)
+    }
+
+    /// The overfitting guard's check after `epoch` (nil when it is off). When it fires, the model
+    /// of the epoch before comes back from model.safetensors (written after that epoch) and the
+    /// run ends (OverfittingGuard.swift). Every process checks its own first batch and all take
+    /// the mean, so they stop together.
+    private func checkOverfitting(epoch: Int) throws -> (accuracy: Double, stopped: String?)? {
+        guard state.config.overfittingGuard, let (x, y) = firstBatch else { return nil }
+        let generator = try Generator(
+            seed: Self.batchSeed(state.config.seed, epoch: epoch, batch: -2, rank: parallel?.rank ?? 0), device: x.device)
+        let own = try OverfittingGuard.robustAccuracy(model: model, images: x, labels: y, epsilon: state.config.epsilon, generator: generator)
+        let accuracy = try parallel?.mean(own) ?? own
+        let previous = state.overfitting.previousAccuracy
+        guard state.overfitting.record(accuracy, epoch: epoch) else { return (accuracy, nil) }
+        if isWriter { try Checkpoint.load(Checkpoint.read(files.model), into: model.stateDict(), source: files.model.lastPathComponent) }
+        let why = String(
+            format: "catastrophic overfitting: PGD-5 accuracy on the first training batch fell from %.4f to %.4f; kept the model of epoch %d",
+            previous, accuracy, epoch)
+        return (accuracy, why)
     }
 
     /// Clean and PGD-K (CW loss, step 2.5ε/K) accuracy on the fixed validation subset, eval mode.

@@ -2,7 +2,8 @@
 // `deat train --resume DIR` rebuilds exactly the same run. Defaults per dataset follow the paper
 // for CIFAR (docs/methods.md §1.2, §2) and deat's own choices for Fashion-MNIST (§8). Settings
 // added after checkpoints were first written (`keepEpochs`, `worldSize`, `channelsLast`,
-// `autocast`) decode to their defaults when an older checkpoint lacks them (`Defaulted`).
+// `autocast`, `setting`, `lrMilestones`, `overfittingGuard`) decode to their defaults when an
+// older checkpoint lacks them (`Defaulted`). The defaults themselves: TrainingConfig+Recipes.swift.
 import DataFormats
 import Datasets
 import Models
@@ -52,34 +53,20 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     @Defaulted<SettingDefaults.Off> public var channelsLast: Bool = false
     /// Mixed precision for the training steps. Validation and evaluation always run in float32.
     @Defaulted<SettingDefaults.Float32> public var autocast: TrainingPrecision = .fp32
+    /// The paper setting whose recipe gave the defaults (TrainingConfig+Recipes.swift).
+    @Defaulted<SettingDefaults.StandardSetting> public var setting: TrainingSetting = .standard
+    /// Where `multistep` decays by 0.1 (docs/methods.md §2.4).
+    @Defaulted<SettingDefaults.TableOneMilestones> public var lrMilestones: LearningRateMilestones = .halfAndFourFifths
+    /// fast_adversarial's catastrophic-overfitting check after every epoch (OverfittingGuard.swift).
+    @Defaulted<SettingDefaults.Off> public var overfittingGuard: Bool = false
 
     public enum ScheduleName: String, Codable, Sendable, CaseIterable {
-        /// ×0.1 at T/2 and ×0.01 at 4T/5 of the iterations (DEAT's Table 1 setting).
+        /// ×0.1 at each of `lrMilestones` (T/2 and 4T/5 of the iterations in DEAT's Table 1 setting).
         case multistep
         /// 0 → max → 0 linearly over the whole run (fast_adversarial's triangular cycle).
         case cyclic
         case cosine
         case constant
-    }
-
-    /// Paper settings for CIFAR-10/100, deat's for Fashion-MNIST/MNIST; step sizes that the spec
-    /// defines relative to ε or to the step count follow the `epsilon` and `iterations` given.
-    public static func defaults(method: MethodName, dataset: DatasetName, epsilon: Double? = nil, iterations: Int? = nil) -> TrainingConfig {
-        let cifar = dataset == .cifar10 || dataset == .cifar100
-        let epsilon = epsilon ?? (cifar ? 8.0 / 255 : 0.1)
-        let iterations = iterations ?? method.defaultIterations
-        let alpha: Double = switch method {
-        case .mplusDEAT, .deat: cifar ? 10.0 / 255 : 1.25 * epsilon
-        case .free: epsilon
-        case .fgsmRS: 1.25 * epsilon
-        case .pgd, .mplusPGD, .trades, .mplusTRADES, .mart, .mplusMART: cifar ? 2.0 / 255 : 2.5 * epsilon / Double(iterations)
-        case .standard: 0
-        }
-        return TrainingConfig(
-            method: method, model: cifar ? .preActResNet18 : .smallCNN, dataset: dataset, dataDirectory: "",
-            epochs: cifar ? 50 : 10, batchSize: 128, epsilon: epsilon, alpha: alpha, gamma: 1.01, iterations: iterations,
-            learningRate: 0.05, schedule: .multistep, trainSubset: nil,
-            augment: Augmentation.defaultTraining(for: dataset) != .none)
     }
 }
 

@@ -42,6 +42,17 @@ struct PaperBenchTests {
         #expect(bench.setting(config, points: 1000, of: 10000).contains("on the first 1000 of 10000 test points"))
     }
 
+    @Test("--setting fast gives every bench method its FAST recipe, with no per-epoch validation unless asked")
+    func fastSetting() throws {
+        var bench = PaperBench(dataset: .cifar10, entries: try ["mplus-deat", "fgsm-rs"].map { try PaperBench.Entry(parsing: $0) })
+        bench.setting = .fast
+        let (deat, fgsm) = (bench.config(bench.entries[0]), bench.config(bench.entries[1]))
+        #expect((deat.setting, deat.schedule, deat.epochs, deat.gamma, deat.validationSize) == (.fast, .cyclic, 10, 1.0, 0))
+        #expect((fgsm.epochs, fgsm.learningRate, fgsm.overfittingGuard) == (15, 0.2, true))
+        bench.epochs = 3
+        #expect(bench.config(bench.entries[0]).epochs == 3)  // the bench's option wins
+    }
+
     @Test("deat bench peer: the methods both sides implement")
     func peerMethods() {
         for good in ["mplus-deat", "free-1", "free-8"] { #expect(PeerTraining.isSupported(good), "\(good)") }

@@ -20,6 +20,42 @@ struct TrainCLITests {
         #expect(!result.stdout.contains("stop-after-batches"))
     }
 
+    /// The `config` of the training state a run saved in its checkpoint (safetensors: an 8-byte
+    /// little-endian header length, then the JSON header whose metadata holds the state).
+    func savedConfig(_ run: URL) throws -> [String: Any] {
+        let bytes = try Data(contentsOf: run.appendingPathComponent("checkpoint.safetensors"))
+        let length = bytes.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+        let header = try #require(try JSONSerialization.jsonObject(with: bytes.subdata(in: 8..<8 + length)) as? [String: Any])
+        let metadata = try #require(header["__metadata__"] as? [String: String])
+        let json = try #require(metadata["deat_train_state"])
+        let state = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        return try #require(state["config"] as? [String: Any])
+    }
+
+    @Test("--setting fast gives M+DEAT the FAST script's recipe, and options given explicitly win")
+    func fastSetting() throws {
+        try withTemporaryDirectory { dir in
+            try CLIErrorTableTests.writeFixtures(in: dir)
+            let out = dir.appendingPathComponent("fast")
+            let result = try runProcess(deat, [
+                "train", "--setting", "fast", "--method", "mplus-deat", "--dataset", "cifar10", "--data-dir", dir.appendingPathComponent("cifar10").path,
+                "--batch-size", "8", "--epochs", "1", "--gamma", "1.05", "--threads", "1", "--out", out.path,
+            ])
+            try #require(result.status == 0, "\(result.stderr)")
+            let c = try savedConfig(out)
+            #expect(c["setting"] as? String == "fast")
+            #expect(c["schedule"] as? String == "cyclic" && c["learningRate"] as? Double == 0.1)
+            #expect(abs((c["alpha"] as? Double ?? 0) - 12.0 / 255) < 1e-12)
+            #expect(c["iterations"] as? Int == 8 && c["validationSize"] as? Int == 0 && c["model"] as? String == "preact-resnet18")
+            #expect(c["gamma"] as? Double == 1.05 && c["epochs"] as? Int == 1)  // given: not the recipe's 1.0 and 10
+            // Evaluated once at the end: no epoch is selected.
+            #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("best.safetensors").path))
+            let help = try runProcess(deat, ["train", "--help"])
+            let text = help.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")  // the help wraps lines anywhere
+            for line in ["--setting", "γ = 1.0, α = 12/255", "DEAT-d 12 epochs"] { #expect(text.contains(line), "\(line)") }
+        }
+    }
+
     /// A small M+DEAT run: 3 epochs of 8 minibatches on the first 512 training images.
     func arguments(out: URL) -> [String] {
         ["train", "--train-subset", "512", "--batch-size", "64", "--epochs", "3", "--validation-size", "32", "--threads", "1",

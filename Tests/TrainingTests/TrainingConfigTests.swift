@@ -7,7 +7,8 @@ import Testing
 import Training
 
 struct TrainingConfigTests {
-    /// A config as checkpoints stored it before keepEpochs, worldSize, channelsLast and autocast existed.
+    /// A config as checkpoints stored it before keepEpochs, worldSize, channelsLast, autocast, setting,
+    /// lrMilestones and overfittingGuard existed.
     static let oldJSON = """
         {"method":"mplus-deat","model":"wide-resnet-34-10","dataset":"cifar10","dataDirectory":"/d","epochs":3,
          "batchSize":128,"epsilon":0.031,"alpha":0.039,"gamma":1.01,"iterations":8,"linearEvery":3,"beta":6,
@@ -24,6 +25,10 @@ struct TrainingConfigTests {
         #expect(config.worldSize == 1)
         #expect(config.channelsLast == false)
         #expect(config.autocast == .fp32)
+        // Written before the settings, the milestones and the overfitting guard: Table 1's run.
+        #expect(config.setting == .standard)
+        #expect(config.lrMilestones == .halfAndFourFifths)
+        #expect(config.overfittingGuard == false)
         // Equal to the same settings made today, so `--resume` accepts the old run.
         var today = TrainingConfig.defaults(method: .mplusDEAT, dataset: .cifar10, epsilon: 0.031)
         (today.model, today.dataDirectory, today.epochs, today.alpha, today.seed, today.validationSize) =
@@ -35,8 +40,19 @@ struct TrainingConfigTests {
     func roundTrip(precision: TrainingPrecision) throws {
         var config = TrainingConfig.defaults(method: .trades, dataset: .fashionMNIST)
         (config.keepEpochs, config.worldSize, config.channelsLast, config.autocast) = (true, 2, true, precision)
+        (config.setting, config.lrMilestones, config.overfittingGuard) = (.fast, .epochs([3, 7]), true)
         let decoded = try JSONDecoder().decode(TrainingConfig.self, from: JSONEncoder().encode(config))
         #expect(decoded == config)
+    }
+
+    @Test("a training state saved before the overfitting guard existed decodes as never checked")
+    func oldTrainStateDecodes() throws {
+        let state = TrainState(config: TrainingConfig.defaults(method: .fgsmRS, dataset: .fashionMNIST), policy: .fixed(1))
+        var json = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(state)) as? [String: Any])
+        #expect(json.removeValue(forKey: "overfitting") != nil)
+        let decoded = try JSONDecoder().decode(TrainState.self, from: JSONSerialization.data(withJSONObject: json))
+        #expect(decoded.overfitting == OverfittingGuardState() && !decoded.finished)
+        #expect(decoded == state)
     }
 
     @Test("an unknown model name in a checkpoint's config is an error naming it")

@@ -14,32 +14,48 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a robust classifier (M+DEAT by default) and log the paper's accounting per epoch.",
         discussion: """
-            Defaults follow the paper for CIFAR-10/100 (PreActResNet-18, ε = 8/255, 50 epochs, lr 0.05 with \
-            ×0.1 at 1/2 and ×0.01 at 4/5 of the run) and deat's choices for Fashion-MNIST/MNIST \
-            (SmallCNN, ε = 0.1, 10 epochs). The output directory receives checkpoint.safetensors (resume), \
+            Defaults follow each method's reference script in the paper's setting chosen with --setting, \
+            and deat's choices for Fashion-MNIST/MNIST (SmallCNN, ε = 0.1, 10 epochs); options given explicitly win.
+
+            --setting standard (Table 1): CIFAR-10 on PreActResNet-18, 50 epochs, lr 0.05 multistep ×0.1/×0.01 \
+            at T/2 and 4T/5 (TRADES at epochs 23/38, MART 24/39, M+TRADES/M+MART at E/2 and 4E/5), validation \
+            after every epoch on 2560 test points with the best epoch kept; WideResNet and CIFAR-100 (WideResNet-34-10): \
+            100 epochs, lr 0.1 (FREE 0.05, α = 2/255), T/2 and 3T/4 on CIFAR-10.
+
+            --setting fast (the FAST scripts): cyclic lr, no per-epoch validation (evaluate once at the end); \
+            M+DEAT 10 epochs, peak 0.1, γ = 1.0, α = 12/255; DEAT-d 12 epochs, d = 3, r ≤ 5; PGD 15 epochs, peak 0.2; \
+            others 10 epochs, peak 0.1.
+
+            FGSM-RS runs train_fgsm.py's recipe in both: 15 epochs, cyclic peak 0.2, \
+            α = 1.25ε, and its catastrophic-overfitting guard.
+
+            The output directory receives checkpoint.safetensors (resume), \
             model.safetensors, best.safetensors (best validation PGD accuracy) and log.jsonl. \
             A killed run continues with `deat train --resume DIR` and ends with the same weights.
             """
     )
 
     @Option(help: "Training method: \(MethodName.allCases.map(\.rawValue).joined(separator: ", ")).") var method: MethodName?
+    @Option(help: "The paper's setting whose recipe gives the defaults: standard (Table 1) or fast (the FAST scripts) (default: standard).") var setting: TrainingSetting?
     @Option(help: "Model: small-cnn, preact-resnet18, wide-resnet-34-10 (default: small-cnn for Fashion-MNIST/MNIST, preact-resnet18 for CIFAR).", transform: ModelKind.init(name:)) var model: ModelKind?
     @Option(help: "Dataset: fashion-mnist, mnist, cifar10, cifar100 (default: fashion-mnist).") var dataset: DatasetName?
     @Option(help: "Directory holding the dataset's files (default: Debian's for Fashion-MNIST).") var dataDir: String?
-    @Option(help: "Epochs (default: 10 for Fashion-MNIST/MNIST, 50 for CIFAR).") var epochs: Int?
+    @Option(help: "Epochs (default: the setting's; 10 for Fashion-MNIST/MNIST, 50 for CIFAR in standard, 100 with a WideResNet or CIFAR-100).") var epochs: Int?
     @Option(help: "L∞ radius in pixel units, as 8/255 or 0.1 (default: 0.1, or 8/255 for CIFAR).") var eps: Epsilon?
-    @Option(help: "Step size in pixel units: DEAT's base step (default 1.25ε, 10/255 on CIFAR), FREE's (ε), FGSM-RS's (1.25ε), or the attack step of PGD/TRADES/MART (2.5ε/K, 2/255 on CIFAR).") var alpha: Epsilon?
-    @Option(help: "M+ threshold factor γ: the count rises when an epoch's gradient magnitude exceeds the reference (default: 1.01).") var gamma: Double?
+    @Option(help: "Step size in pixel units: DEAT's base step (default 1.25ε, 10/255 on CIFAR, 12/255 for M+DEAT in fast), FREE's (ε), FGSM-RS's (1.25ε), or the attack step of PGD/TRADES/MART (2.5ε/K, 2/255 on CIFAR).") var alpha: Epsilon?
+    @Option(help: "M+ threshold factor γ: the count rises when an epoch's gradient magnitude exceeds the reference (default: 1.01; 1.0 for M+DEAT in fast).") var gamma: Double?
     @Option(help: "Replays or attack steps: the cap for M+ and linear DEAT, the count for FREE/PGD/TRADES/MART (default: 8 for DEAT and FREE, 5 for linear DEAT, 7 for PGD, 10 for TRADES/MART).") var iterations: Int?
     @Option(help: "TRADES/MART robustness weight β (default: 6).") var beta: Double?
     @Option(help: "Which reference run M+PGD/M+TRADES/M+MART reproduce: last-attack-step sums the last attack step's gradient with the n·α < ε clause, as the 2021 Table 1 runs did; training-loss sums the training loss's gradient without the clause, as the DEAT repository's latest code (HEAD) does (default: last-attack-step).") var magnitudeSource: MagnitudeSource?
-    @Option(help: "Peak learning rate (default: 0.05).") var lr: Double?
-    @Option(help: "Learning-rate schedule, stepped per minibatch: multistep, cyclic, cosine, constant (default: multistep).") var lrSchedule: TrainingConfig.ScheduleName?
+    @Option(help: "Peak learning rate (default: the setting's; 0.05 in standard, 0.1 with a WideResNet or in fast, 0.2 for FGSM-RS).") var lr: Double?
+    @Option(help: "Learning-rate schedule, stepped per minibatch: multistep, cyclic, cosine, constant (default: the setting's; multistep in standard, cyclic in fast and for FGSM-RS).") var lrSchedule: TrainingConfig.ScheduleName?
+    @Option(help: "Where multistep decays ×0.1: fractions of the run (1/2,4/5) or 0-based epochs (23,38) (default: the method's reference script's).") var lrMilestones: LearningRateMilestones?
+    @Option(help: "FGSM-RS's catastrophic-overfitting guard: after every epoch, PGD-5 on the epoch's first batch; stop and keep the epoch before when its accuracy drops by more than 0.2: on or off (default: on for fgsm-rs, off otherwise).") var overfittingGuard: Toggle?
     @Option(help: "SGD momentum (default: 0.9).") var momentum: Double?
     @Option(help: "Weight decay, PyTorch-style coupled (default: 5e-4).") var weightDecay: Double?
     @Option(help: "Minibatch size (default: 128).") var batchSize: Int?
     @Option(help: "Train on the first N training images only (default: all).") var trainSubset: Int?
-    @Option(help: "Validate each epoch on the first N test points with clean and PGD-10 (CW loss) accuracy (default: 1000).") var validationSize: Int?
+    @Option(help: "Validate each epoch on the first N test points with clean and PGD-10 (CW loss) accuracy; 0 for none (default: 2560 on CIFAR in standard, 1000 on Fashion-MNIST/MNIST, 0 in fast).") var validationSize: Int?
     @Option(help: "Random crop (padding 4) and horizontal flip: on or off (default: on for CIFAR, off otherwise).") var augment: Toggle?
     @Option(help: "Also checkpoint mid-epoch after this many minutes (default: 10).") var checkpointMinutes: Double?
     @Option(help: "Output directory (default: runs/METHOD-DATASET-seedSEED).") var out: String?
@@ -67,7 +83,8 @@ struct Train: ParsableCommand {
                 ("--beta", beta != nil), ("--lr", lr != nil), ("--lr-schedule", lrSchedule != nil), ("--batch-size", batchSize != nil),
                 ("--train-subset", trainSubset != nil), ("--out", out != nil), ("--augment", augment != nil),
                 ("--momentum", momentum != nil), ("--weight-decay", weightDecay != nil), ("--validation-size", validationSize != nil),
-                ("--magnitude-source", magnitudeSource != nil), ("--data-dir", dataDir != nil),
+                ("--magnitude-source", magnitudeSource != nil), ("--data-dir", dataDir != nil), ("--setting", setting != nil),
+                ("--lr-milestones", lrMilestones != nil), ("--overfitting-guard", overfittingGuard != nil),
                 ("--channels-last", channelsLast), ("--autocast", autocast != nil),
             ]
             if let (flag, _) = given.first(where: \.1) {
@@ -99,16 +116,19 @@ struct Train: ParsableCommand {
     /// The run's settings: defaults for the method and dataset, overridden by the options given.
     func makeConfig() throws -> TrainingConfig {
         let name = dataset ?? .fashionMNIST
-        var c = TrainingConfig.defaults(method: method ?? .mplusDEAT, dataset: name, epsilon: eps?.value, iterations: iterations)
+        // The model and epochs go into the recipe: a WideResNet has its own, and milestone epochs follow E.
+        var c = TrainingConfig.defaults(
+            method: method ?? .mplusDEAT, dataset: name, epsilon: eps?.value, iterations: iterations, setting: setting ?? .standard,
+            model: model, epochs: epochs)
         c.dataDirectory = dataDir ?? name.defaultDirectory ?? ""
-        if let model { c.model = model }
-        if let epochs { c.epochs = epochs }
         if let alpha { c.alpha = alpha.value }
         if let gamma { c.gamma = gamma }
         if let beta { c.beta = beta }
         if let magnitudeSource { c.magnitudeSource = magnitudeSource }
         if let lr { c.learningRate = lr }
         if let lrSchedule { c.schedule = lrSchedule }
+        if let lrMilestones { c.lrMilestones = lrMilestones }
+        if let overfittingGuard { c.overfittingGuard = overfittingGuard == .on }
         if let momentum { c.momentum = momentum }
         if let weightDecay { c.weightDecay = weightDecay }
         if let batchSize { c.batchSize = batchSize }

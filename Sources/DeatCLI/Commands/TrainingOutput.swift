@@ -45,6 +45,7 @@ struct TrainingOutput {
                     format: "%5d %4d %9.5f %8.4f %7.2f%% %9.1f %11.2f %7.2f%% %7.2f%% %9d",
                     r.epoch + 1, r.iterations, r.learningRate, r.trainLoss, r.trainAccuracy * 100, r.seconds, r.gradientMagnitude,
                     r.cleanAccuracy * 100, r.robustAccuracy * 100, r.totalBackwardPasses))
+                if let stopped = r.stopped { print("stopped after epoch \(r.epoch + 1): \(stopped)") }
                 flushOutput()
             }
         }
@@ -52,7 +53,8 @@ struct TrainingOutput {
             print(String(format: "done: %.1f min of training, %d backward passes; last epoch clean %.2f%%, PGD %.2f%%",
                 last.totalSeconds / 60, last.totalBackwardPasses, last.cleanAccuracy * 100, last.robustAccuracy * 100)
                 + " (\(last.validation))")
-            print("files: \(trainer.files.model.path), \(trainer.files.best.path), \(trainer.files.log.path)")
+            let best = FileManager.default.fileExists(atPath: trainer.files.best.path) ? ", \(trainer.files.best.path)" : ""
+            print("files: \(trainer.files.model.path)\(best), \(trainer.files.log.path)")
         }
     }
 
