@@ -30,8 +30,10 @@ public struct OverfittingGuardState: Codable, Sendable, Equatable {
     }
 }
 
-/// A run's state before the guard existed: never checked, never fired.
-public enum NoOverfittingCheck: SettingDefault { public static var value: OverfittingGuardState { .init() } }
+extension SettingDefaults {
+    /// A run's state before the guard existed: never checked, never fired.
+    public enum NoOverfittingCheck: SettingDefault { public static var value: OverfittingGuardState { .init() } }
+}
 
 enum OverfittingGuard {
     static let steps = 5

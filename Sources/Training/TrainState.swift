@@ -19,7 +19,7 @@ public struct TrainState: Codable, Sendable, Equatable {
     /// Minibatches trained over the whole run.
     public var batchesTrained = 0
     /// The catastrophic-overfitting check's memory (OverfittingGuard.swift); absent from older checkpoints.
-    @Defaulted<NoOverfittingCheck> public var overfitting = OverfittingGuardState()
+    @Defaulted<SettingDefaults.NoOverfittingCheck> public var overfitting = OverfittingGuardState()
 
     public init(config: TrainingConfig, policy: IterationPolicy) {
         self.config = config
