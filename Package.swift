@@ -154,7 +154,7 @@ let package = Package(
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "NNTests", dependencies: ["Torch", "SafeTensors", "NN", "Models", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "DataFormatsTests", dependencies: ["DataFormats"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "DataFormats", "Torch", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "DataFormats", "Torch", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "AttacksTests", dependencies: ["Torch", "NN", "Attacks", "Models", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "EvaluationTests", dependencies: ["Torch", "NN", "DataFormats", "Datasets", "Attacks", "Evaluation", "Models", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "TrainingTests", dependencies: ["Torch", "NN", "SafeTensors", "Storage", "Training", "Models", "DataFormats", "Datasets", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),

@@ -40,14 +40,18 @@ public struct LoaderBenchmark {
         (self.batch, self.steps, self.seed, self.device) = (batch, steps, seed, device)
     }
 
-    /// Fashion-MNIST's training set when `directory` has it (else nil), and the synthetic CIFAR set.
-    public func workloads(fashionMNIST directory: URL) throws -> (fashionMNIST: Workload?, synthetic: Workload) {
+    /// Fashion-MNIST's training set when `directory` has it (else nil), and the synthetic CIFAR set
+    /// with CIFAR-10's augmentation and with CIFAR-100's standard one (plus rotation).
+    public func workloads(fashionMNIST directory: URL) throws -> (fashionMNIST: Workload?, synthetic: [Workload]) {
         let fashion = try (try? loadImageSet(.fashionMNIST, split: .train, directory: directory)).map {
             Workload(name: "Fashion-MNIST train", data: try TensorDataset($0, device: device), augmentation: .none,
                      normalization: .fashionMNIST)
         }
-        let synthetic = Workload(
-            name: "synthetic CIFAR 50k", data: try syntheticCIFAR(), augmentation: .cifar, normalization: .cifar10)
+        let cifar = try syntheticCIFAR()
+        let synthetic = [
+            Workload(name: "synthetic CIFAR 50k", data: cifar, augmentation: .cifar, normalization: .cifar10),
+            Workload(name: "synthetic CIFAR 50k", data: cifar, augmentation: .cropFlip(padding: 4, rotation: 15), normalization: .cifar10),
+        ]
         return (fashion, synthetic)
     }
 

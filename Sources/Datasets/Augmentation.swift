@@ -1,6 +1,7 @@
 // Augmentation: the CIFAR training recipe of the reference methods (docs/methods.md §0:
-// RandomCrop(32, padding 4, zero pad) + RandomHorizontalFlip), done as tensor ops on a whole batch on
-// its own device, with every random draw taken from a deat Generator (docs/architecture.md §10).
+// RandomCrop(32, padding 4, zero pad) + RandomHorizontalFlip, and RandomRotation(15) after them in
+// CIFAR-100's standard recipe, RandomRotation.swift), done as tensor ops on a whole batch on its
+// own device, with every random draw taken from a deat Generator (docs/architecture.md §10).
 //
 // Each image gets its own offsets and its own coin flip, as torchvision's per-sample transforms do.
 // The whole batch is one gather: pad once with zeros, then compute, for every output pixel of every
@@ -18,8 +19,9 @@ public enum Augmentation: Sendable, Equatable, CustomStringConvertible {
     /// Nothing (evaluation, and Fashion-MNIST/MNIST training by default).
     case none
     /// Per-image random crop of the zero-padded image back to its size, then a horizontal flip with
-    /// probability 1/2 (`RandomCropFlip`).
-    case cropFlip(padding: Int)
+    /// probability 1/2 (`RandomCropFlip`), then, when `rotation` > 0, a rotation by up to ±`rotation`
+    /// degrees (`RandomRotation`).
+    case cropFlip(padding: Int, rotation: Double = 0)
 
     /// The reference methods' CIFAR recipe: crop with zero padding 4, plus flip.
     public static let cifar = Augmentation.cropFlip(padding: 4)
@@ -37,14 +39,24 @@ public enum Augmentation: Sendable, Equatable, CustomStringConvertible {
     public func apply(to x: Tensor, generator: Generator) throws -> Tensor {
         switch self {
         case .none: return x
-        case .cropFlip(let padding): return try RandomCropFlip(padding: padding).apply(to: x, generator: generator)
+        case .cropFlip(let padding, let rotation):
+            let cropped = try RandomCropFlip(padding: padding).apply(to: x, generator: generator)
+            return rotation == 0 ? cropped : try RandomRotation(degrees: rotation).apply(to: cropped, generator: generator)
         }
+    }
+
+    /// Throws when a setting cannot be applied (negative padding, rotation outside 0...180).
+    public func validate() throws {
+        guard case .cropFlip(let padding, let rotation) = self else { return }
+        guard padding >= 0 else { throw DataPipelineError("crop padding must not be negative, got \(padding)") }
+        try RandomRotation(degrees: rotation).checkDegrees()
     }
 
     public var description: String {
         switch self {
         case .none: "none"
-        case .cropFlip(let padding): "crop (zero padding \(padding)) + flip"
+        case .cropFlip(let padding, let rotation):
+            "crop (zero padding \(padding)) + flip" + (rotation == 0 ? "" : " + rotation (±\(rotation)°)")
         }
     }
 }

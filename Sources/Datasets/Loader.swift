@@ -73,9 +73,7 @@ public struct DataLoader {
     ) throws {
         guard batchSize >= 1 else { throw DataPipelineError("batch size must be at least 1, got \(batchSize)") }
         guard prefetch >= 0 else { throw DataPipelineError("prefetch must not be negative, got \(prefetch)") }
-        if case .cropFlip(let padding) = augmentation, padding < 0 {
-            throw DataPipelineError("crop padding must not be negative, got \(padding)")
-        }
+        try augmentation.validate()
         self.dataset = dataset
         self.batchSize = batchSize
         self.shuffle = shuffle

@@ -1,5 +1,4 @@
 // CorrectCount.swift: accuracy on unperturbed images, in eval mode and without recording gradients.
-import NN
 import Torch
 
 /// Number of `images` whose argmax logit equals the label, evaluated in batches of `batchSize`.

@@ -85,7 +85,7 @@ public final class Trainer {
         parallel = group.map { DataParallel(group: $0, trainingDevice: device) }
         loader = try DataLoader(
             try config.trainSubset.map { try train.first($0) } ?? train, batchSize: config.batchSize,
-            augmentation: config.augment ? .cifar : .none, seed: config.seed,
+            augmentation: config.augmentation, seed: config.seed,
             shard: try group.map { try DataLoader.Shard(rank: $0.rank, count: $0.worldSize) } ?? .whole)
         parallel?.attach(to: optimizer)
         if config.channelsLast { try model.convert(to: .channelsLast) }

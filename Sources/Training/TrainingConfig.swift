@@ -2,7 +2,7 @@
 // `deat train --resume DIR` rebuilds exactly the same run. Defaults per dataset follow the paper
 // for CIFAR (docs/methods.md §1.2, §2) and deat's own choices for Fashion-MNIST (§8). Settings
 // added after checkpoints were first written (`keepEpochs`, `worldSize`, `channelsLast`,
-// `autocast`, `setting`, `lrMilestones`, `overfittingGuard`) decode to their defaults when an
+// `autocast`, `setting`, `lrMilestones`, `overfittingGuard`, `rotation`) decode to their defaults when an
 // older checkpoint lacks them (`Defaulted`). The defaults themselves: TrainingConfig+Recipes.swift.
 import DataFormats
 import Datasets
@@ -59,6 +59,12 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     @Defaulted<SettingDefaults.TableOneMilestones> public var lrMilestones: LearningRateMilestones = .halfAndFourFifths
     /// fast_adversarial's catastrophic-overfitting check after every epoch (OverfittingGuard.swift).
     @Defaulted<SettingDefaults.Off> public var overfittingGuard: Bool = false
+    /// With `augment`: a random rotation by up to ±this many degrees after crop and flip
+    /// (RandomRotation(15) in CIFAR-100's standard recipe); 0: none.
+    @Defaulted<SettingDefaults.NoRotation> public var rotation: Double = 0
+
+    /// What the loader does to every training batch.
+    public var augmentation: Augmentation { augment ? .cropFlip(padding: 4, rotation: rotation) : .none }
 
     public enum ScheduleName: String, Codable, Sendable, CaseIterable {
         /// ×0.1 at each of `lrMilestones` (T/2 and 4T/5 of the iterations in DEAT's Table 1 setting).
@@ -91,6 +97,7 @@ public enum SettingDefaults {
     public enum Off: SettingDefault { public static var value: Bool { false } }
     public enum OneProcess: SettingDefault { public static var value: Int { 1 } }
     public enum Float32: SettingDefault { public static var value: TrainingPrecision { .fp32 } }
+    public enum NoRotation: SettingDefault { public static var value: Double { 0 } }
 }
 
 /// A setting that decodes to `Default.value` when its key is missing, and is encoded as the plain

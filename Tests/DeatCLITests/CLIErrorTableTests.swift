@@ -175,6 +175,8 @@ struct CLIErrorTableTests {
         .init(.train("--lr-milestones", "1/2,30"), .usage, "The value '1/2,30' is invalid for '--lr-milestones <lr-milestones>'"),
         .init(.train("--lr-milestones", "3/2"), .usage, "The value '3/2' is invalid for '--lr-milestones <lr-milestones>'"),
         .init(.train("--overfitting-guard", "maybe"), .usage, "The value 'maybe' is invalid for '--overfitting-guard <overfitting-guard>'"),
+        .init(.train("--rotation", "200"), .usage, "--rotation must be between 0 and 180 degrees, got 200.0"),
+        .init(.train("--rotation", "15"), .usage, "--rotation rotates augmented images, and this run has none; add --augment on"),
         .init(.train("--momentum", "nan"), .usage, "--momentum must be a number ≥ 0, got nan"),
         .init(.train("--checkpoint-minutes", "-5"), .usage, "--checkpoint-minutes must be a number ≥ 0"),
         .init(.train("--autocast", "fp16"), .usage, "--autocast fp16 needs loss scaling"),
@@ -183,6 +185,7 @@ struct CLIErrorTableTests {
         .init(.resume("--momentum", "0.5"), .usage, "--resume continues a run with its saved settings; drop --momentum"),
         .init(.resume("--channels-last"), .usage, "--resume continues a run with its saved settings; drop --channels-last"),
         .init(.resume("--setting", "fast"), .usage, "--resume continues a run with its saved settings; drop --setting"),
+        .init(.resume("--rotation", "15"), .usage, "--resume continues a run with its saved settings; drop --rotation"),
         .init(.resume(run: "$D/nothing"), .runtime, "$D/nothing/checkpoint.safetensors does not exist: nothing to resume"),
         // The message names the checkpoint file, not the directory holding it.
         .init(.resume(run: "$D/corrupt-run"), .runtime, "checkpoint.safetensors: header length", names: ["checkpoint.safetensors"]),

@@ -2,6 +2,7 @@
 // rate at the first minibatch of every epoch equals what the script's scheduler gives
 // (Fixtures/recipes.json, scripts/fixtures/gen_recipes.py), and the settings set what the docs say.
 import DataFormats
+import Datasets
 import Foundation
 import Models
 import Testing
@@ -58,6 +59,18 @@ struct RecipeTests {
         #expect((f.epochs, f.schedule, f.learningRate, f.overfittingGuard) == (15, .cyclic, 0.2, true))
         #expect(abs(f.alpha - 1.25 * 8 / 255) < 1e-15)
         #expect(TrainingConfig.defaults(method: .mplusDEAT, dataset: .cifar100).model == .wideResNet(depth: 34, widen: 10))
+    }
+
+    @Test("CIFAR-100's standard recipe rotates by up to 15° after crop and flip (mdeat_cifar100.py); nothing else rotates")
+    func cifar100Rotates() {
+        for method in [MethodName.mplusDEAT, .pgd, .trades] {
+            let c = TrainingConfig.defaults(method: method, dataset: .cifar100)
+            #expect(c.augmentation == .cropFlip(padding: 4, rotation: 15), "\(method)")
+            // The FAST CIFAR-100 scripts' utils.py crops and flips only.
+            #expect(TrainingConfig.defaults(method: method, dataset: .cifar100, setting: .fast).augmentation == .cifar)
+            #expect(TrainingConfig.defaults(method: method, dataset: .cifar10).augmentation == .cifar)
+            #expect(TrainingConfig.defaults(method: method, dataset: .fashionMNIST).augmentation == Augmentation.none)
+        }
     }
 
     @Test("milestone epochs follow the epochs given: TRADES keeps its two-epoch lead before E/2 and 4E/5")

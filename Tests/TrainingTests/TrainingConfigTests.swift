@@ -1,6 +1,7 @@
 // TrainingConfig's typed settings: a checkpoint written before a setting existed decodes to the
 // setting's default (not to a nil tri-state), and a config survives its own JSON unchanged.
 import DataFormats
+import Datasets
 import Foundation
 import Models
 import Testing
@@ -8,7 +9,7 @@ import Training
 
 struct TrainingConfigTests {
     /// A config as checkpoints stored it before keepEpochs, worldSize, channelsLast, autocast, setting,
-    /// lrMilestones and overfittingGuard existed.
+    /// lrMilestones, overfittingGuard and rotation existed.
     static let oldJSON = """
         {"method":"mplus-deat","model":"wide-resnet-34-10","dataset":"cifar10","dataDirectory":"/d","epochs":3,
          "batchSize":128,"epsilon":0.031,"alpha":0.039,"gamma":1.01,"iterations":8,"linearEvery":3,"beta":6,
@@ -29,6 +30,7 @@ struct TrainingConfigTests {
         #expect(config.setting == .standard)
         #expect(config.lrMilestones == .halfAndFourFifths)
         #expect(config.overfittingGuard == false)
+        #expect(config.rotation == 0 && config.augmentation == .cropFlip(padding: 4))
         // Equal to the same settings made today, so `--resume` accepts the old run.
         var today = TrainingConfig.defaults(method: .mplusDEAT, dataset: .cifar10, epsilon: 0.031)
         (today.model, today.dataDirectory, today.epochs, today.alpha, today.seed, today.validationSize) =
@@ -40,7 +42,7 @@ struct TrainingConfigTests {
     func roundTrip(precision: TrainingPrecision) throws {
         var config = TrainingConfig.defaults(method: .trades, dataset: .fashionMNIST)
         (config.keepEpochs, config.worldSize, config.channelsLast, config.autocast) = (true, 2, true, precision)
-        (config.setting, config.lrMilestones, config.overfittingGuard) = (.fast, .epochs([3, 7]), true)
+        (config.setting, config.lrMilestones, config.overfittingGuard, config.rotation) = (.fast, .epochs([3, 7]), true, 12.5)
         let decoded = try JSONDecoder().decode(TrainingConfig.self, from: JSONEncoder().encode(config))
         #expect(decoded == config)
     }

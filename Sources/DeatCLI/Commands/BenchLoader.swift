@@ -34,25 +34,25 @@ struct BenchLoader: ParsableCommand {
         if sets.fashionMNIST == nil {
             print("note: no Fashion-MNIST in \(data.directory); its rows are skipped (install dataset-fashion-mnist)")
         }
-        let workloads = [sets.fashionMNIST, sets.synthetic].compactMap { $0 }
+        let workloads = [sets.fashionMNIST].compactMap { $0 } + sets.synthetic
 
         print("Loader throughput, one epoch, batch \(batch), \(runtime.threads) thread(s), \(device), \(Runtime.libtorchVersion)")
-        print(pad("set", 22) + pad("augmentation", 28) + pad("batches", 9) + pad("prefetch 0", 19) + "prefetch \(prefetch)")
+        print(pad("set", 22) + pad("augmentation", 50) + pad("batches", 9) + pad("prefetch 0", 19) + "prefetch \(prefetch)")
         for work in workloads {
             let sync = try bench.throughput(work, prefetch: 0)
             let background = try bench.throughput(work, prefetch: prefetch)
             let batches = try bench.loader(work, prefetch: 0).batchesPerEpoch
-            print(pad(work.name, 22) + pad("\(work.augmentation)", 28) + pad("\(batches)", 9)
+            print(pad(work.name, 22) + pad("\(work.augmentation)", 50) + pad("\(batches)", 9)
                 + pad(String(format: "%9.0f img/s", sync), 19) + String(format: "%9.0f img/s", background))
         }
 
         print("\nSmallCNN training (SGD, momentum 0.9), \(steps) steps of batch \(batch): time waiting on data")
-        print(pad("set", 22) + pad("prefetch", 10) + pad("ms/step", 10) + pad("wait ms/step", 14) + pad("wait fraction", 15)
+        print(pad("set", 22) + pad("augmentation", 50) + pad("prefetch", 10) + pad("ms/step", 10) + pad("wait ms/step", 14) + pad("wait fraction", 15)
             + "of which first batch")
         for work in workloads {
             for depth in [0, prefetch] {
                 let t = try bench.training(work, prefetch: depth)
-                print(pad(work.name, 22) + pad("\(depth)", 10)
+                print(pad(work.name, 22) + pad(work.augmentation == .none ? "" : "\(work.augmentation)", 50) + pad("\(depth)", 10)
                     + pad(String(format: "%7.2f", t.seconds / Double(steps) * 1e3), 10)
                     + pad(String(format: "%9.3f", t.wait / Double(steps) * 1e3), 14)
                     + pad(String(format: "%8.2f %%", t.wait / t.seconds * 100), 15)

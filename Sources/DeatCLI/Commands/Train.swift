@@ -57,6 +57,7 @@ struct Train: ParsableCommand {
     @Option(help: "Train on the first N training images only (default: all).") var trainSubset: Int?
     @Option(help: "Validate each epoch on the first N test points with clean and PGD-10 (CW loss) accuracy; 0 for none (default: 2560 on CIFAR in standard, 1000 on Fashion-MNIST/MNIST, 0 in fast).") var validationSize: Int?
     @Option(help: "Random crop (padding 4) and horizontal flip: on or off (default: on for CIFAR, off otherwise).") var augment: Toggle?
+    @Option(help: ArgumentHelp("With --augment: rotate every training image by a random angle of up to ± this many degrees after crop and flip, as torchvision's RandomRotation on PIL images (nearest, zero corners); 0 for none (default: 15 on CIFAR-100 in standard, as mdeat_cifar100.py; 0 otherwise).", valueName: "degrees")) var rotation: Double?
     @Option(help: "Also checkpoint mid-epoch after this many minutes (default: 10).") var checkpointMinutes: Double?
     @Option(help: "Output directory (default: runs/METHOD-DATASET-seedSEED).") var out: String?
     @Option(help: "Continue the run in this directory from its last checkpoint, with its saved settings.") var resume: String?
@@ -82,7 +83,7 @@ struct Train: ParsableCommand {
                 ("--eps", eps != nil), ("--alpha", alpha != nil), ("--gamma", gamma != nil), ("--iterations", iterations != nil),
                 ("--beta", beta != nil), ("--lr", lr != nil), ("--lr-schedule", lrSchedule != nil), ("--batch-size", batchSize != nil),
                 ("--train-subset", trainSubset != nil), ("--out", out != nil), ("--augment", augment != nil),
-                ("--momentum", momentum != nil), ("--weight-decay", weightDecay != nil), ("--validation-size", validationSize != nil),
+                ("--rotation", rotation != nil), ("--momentum", momentum != nil), ("--weight-decay", weightDecay != nil), ("--validation-size", validationSize != nil),
                 ("--magnitude-source", magnitudeSource != nil), ("--data-dir", dataDir != nil), ("--setting", setting != nil),
                 ("--lr-milestones", lrMilestones != nil), ("--overfitting-guard", overfittingGuard != nil),
                 ("--channels-last", channelsLast), ("--autocast", autocast != nil),
@@ -101,6 +102,11 @@ struct Train: ParsableCommand {
         }
         if let trainSubset, trainSubset < 1 { throw ValidationError("--train-subset must be at least 1") }
         if let validationSize, validationSize < 0 { throw ValidationError("--validation-size must not be negative") }
+        if let rotation, !(0...180).contains(rotation) { throw ValidationError("--rotation must be between 0 and 180 degrees, got \(rotation)") }
+        let augments = augment.map { $0 == .on } ?? (Augmentation.defaultTraining(for: dataset ?? .fashionMNIST) != .none)
+        if let rotation, rotation > 0, !augments {
+            throw ValidationError("--rotation rotates augmented images, and this run has none; add --augment on")
+        }
         if let eps, eps.value == 0, method != .standard { throw ValidationError("--eps must be positive for adversarial training") }
         if autocast == .fp16 {
             // float16's range needs the loss scaled (PyTorch's GradScaler) or small gradients vanish.
@@ -135,6 +141,7 @@ struct Train: ParsableCommand {
         c.trainSubset = trainSubset
         if let validationSize { c.validationSize = validationSize }
         if let augment { c.augment = augment == .on }
+        if let rotation { c.rotation = rotation }
         if let checkpointMinutes { c.checkpointMinutes = checkpointMinutes }
         c.channelsLast = channelsLast
         if let autocast { c.autocast = autocast }

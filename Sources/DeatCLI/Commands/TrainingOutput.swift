@@ -1,6 +1,7 @@
 // TrainingOutput.swift: what `deat train` shows while a TrainingRun trains: the run's one-line
 // summary, a progress bar per epoch on standard error, a table line per epoch on standard output,
 // and the closing lines.
+import Datasets
 import Foundation
 import Storage
 import Torch
@@ -28,6 +29,7 @@ struct TrainingOutput {
         let config = trainer.state.config
         print("\(config.method.rawValue) on \(config.dataset.rawValue) with \(config.model) (\(run.parameterCount) parameters), ε = \(config.epsilon), "
             + "\(config.epochs) epochs, batch \(config.batchSize)\(group.map { " × \($0.worldSize) processes (\($0.backend.rawValue))" } ?? ""), "
+            + (config.augmentation == .none ? "" : "augmented by \(config.augmentation), ")
             + "\(Runtime.threads) thread(s)\(group == nil ? "" : " each"), \(device) → \(directory.path)"
             + (resumed ? " (resumed at epoch \(trainer.state.epoch + 1), batch \(trainer.state.batch))" : ""))
         if trainer.state.finished {
