@@ -12,6 +12,12 @@ public enum MethodName: String, Codable, Sendable, CaseIterable {
     case mplusTRADES = "mplus-trades"
     case mart
     case mplusMART = "mplus-mart"
+    /// Amata-2-10 (the DEAT authors' re-implementation, docs/methods.md §2.8).
+    case amata
+    /// DEAT-p: r rises after an epoch whose training accuracy exceeds p (docs/methods.md §1.5).
+    case deatP = "deat-p"
+    /// N-FGSM (de Jorge et al. 2022, docs/methods.md §2.8).
+    case nfgsm
     case standard
 
     /// Replays (DEAT, FREE) or attack steps (PGD, TRADES, MART) when the config does not say:
@@ -20,15 +26,16 @@ public enum MethodName: String, Codable, Sendable, CaseIterable {
         switch self {
         case .mplusDEAT, .free: 8
         case .deat: 5
+        case .deatP: 4
         case .pgd, .mplusPGD: 7
-        case .trades, .mplusTRADES, .mart, .mplusMART: 10
-        case .fgsmRS: 1
+        case .trades, .mplusTRADES, .mart, .mplusMART, .amata: 10
+        case .fgsmRS, .nfgsm: 1
         case .standard: 0
         }
     }
 
     /// Builds the method. `alpha` is the step size in [0, 1] pixel units (DEAT's base step for the
-    /// replay methods; the attack step for PGD/TRADES/MART).
+    /// replay methods; the attack step for PGD/TRADES/MART; Amata's total τ, split over its steps).
     public func make(config c: TrainingConfig) -> any TrainingMethod {
         let n = c.iterations
         let mPlus = MPlusController.attackSteps(gamma: c.gamma, maximum: n, minimumBudget: minimumBudget(config: c))
@@ -37,10 +44,17 @@ public enum MethodName: String, Codable, Sendable, CaseIterable {
             return DEAT(name: rawValue, policy: .mPlus(.deat(gamma: c.gamma, maximum: n)), stepSize: c.alpha, startRadius: c.epsilon)
         case .deat:
             return DEAT(name: rawValue, policy: .linear(every: c.linearEvery, maximum: n), stepSize: c.alpha, startRadius: c.epsilon)
+        case .deatP:
+            let trigger = IterationPolicy.accuracyTriggered(threshold: c.accuracyThreshold, maximum: n, count: 1)
+            return DEAT(name: rawValue, policy: trigger, stepSize: c.alpha, startRadius: c.epsilon)
         case .free:
             return DEAT.free(replays: n, epsilon: c.epsilon)
         case .fgsmRS:
             return FGSMRS(epsilon: c.epsilon, stepSize: c.alpha)
+        case .nfgsm:
+            return NFGSM(stepSize: c.alpha, noiseScale: c.noiseScale)
+        case .amata:
+            return PGDAT.amata(maximumSteps: n, epochs: c.epochs, total: c.alpha)
         case .pgd:
             return PGDAT(name: rawValue, policy: .fixed(n), stepSize: .fixed(c.alpha), magnitudeSource: c.magnitudeSource)
         case .mplusPGD:

@@ -249,7 +249,8 @@ public final class Trainer {
             try parallel.combine(&state, epochEnd: true)
             method.policy = state.policy
         }
-        method.policy.endEpoch()
+        let t = state.tally  // every process's totals by now
+        method.policy.endEpoch(trainingAccuracy: Double(t.correct) / Double(max(t.examples, 1)))
         let check = try checkOverfitting(epoch: epoch)
         report(.validating(epoch: epoch))
         // Only the writer validates and writes; the others go on to the next epoch and wait for it

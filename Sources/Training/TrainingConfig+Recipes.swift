@@ -21,9 +21,10 @@ extension TrainingConfig {
         // mdeat_cifar100.py refuses PreActResNet-18 on CIFAR-100 ("pls use WideResNet").
         let model = model ?? (dataset == .cifar100 ? .wideResNet(depth: 34, widen: 10) : cifar ? .preActResNet18 : .smallCNN)
         let alpha: Double = switch method {
-        case .mplusDEAT, .deat: cifar ? 10.0 / 255 : 1.25 * epsilon
-        case .free: epsilon
+        case .mplusDEAT, .deat, .deatP: cifar ? 10.0 / 255 : 1.25 * epsilon
+        case .free, .nfgsm: epsilon
         case .fgsmRS: 1.25 * epsilon
+        case .amata: cifar ? 20.0 / 255 : 2.5 * epsilon  // τ, the total of K(e) steps of τ/K(e)
         case .pgd, .mplusPGD, .trades, .mplusTRADES, .mart, .mplusMART: cifar ? 2.0 / 255 : 2.5 * epsilon / Double(iterations)
         case .standard: 0
         }
@@ -33,9 +34,9 @@ extension TrainingConfig {
             learningRate: 0.05, schedule: .multistep, trainSubset: nil,
             augment: Augmentation.defaultTraining(for: dataset) != .none)
         c.setting = setting
-        // train_fgsm.py's early stop; its `--early-stop` flag is off there, on here because an
-        // FGSM-RS run without it can silently end with a model that PGD breaks completely.
-        c.overfittingGuard = method == .fgsmRS
+        // train_fgsm.py's early stop; its `--early-stop` flag is off there, on here because a
+        // single-step run without it can silently end with a model that PGD breaks completely.
+        c.overfittingGuard = method == .fgsmRS || method == .nfgsm
         switch setting {
         case .standard: c.applyStandardRecipe(cifar: cifar)
         case .fast: c.applyFastRecipe(cifar: cifar)
@@ -59,6 +60,7 @@ extension TrainingConfig {
             if method == .free { alpha = 2.0 / 255 }
         }
         if method == .fgsmRS { useFastAdversarialRecipe() }
+        if method == .nfgsm { useNFGSMRecipe() }
     }
 
     /// The FAST scripts: one triangular cycle over the run, no per-epoch validation (the model
@@ -79,6 +81,8 @@ extension TrainingConfig {
             linearEvery = 3
         case .fgsmRS:
             if cifar { useFastAdversarialRecipe() } else { learningRate = 0.2 }
+        case .nfgsm:
+            if cifar { useNFGSMRecipe() } else { learningRate = 0.2 }
         case .pgd:
             learningRate = 0.2
             if cifar { epochs = 15 }
@@ -89,6 +93,11 @@ extension TrainingConfig {
     /// train_fgsm.py: 15 epochs, cyclic 0 → 0.2 → 0.
     private mutating func useFastAdversarialRecipe() {
         (epochs, schedule, learningRate) = (15, .cyclic, 0.2)
+    }
+
+    /// N-FGSM's train.py defaults: 30 epochs, cyclic 0 → 0.2 → 0.
+    private mutating func useNFGSMRecipe() {
+        (epochs, schedule, learningRate) = (30, .cyclic, 0.2)
     }
 
     /// Where each method's reference script decays a multistep rate (docs/methods.md §2.4).

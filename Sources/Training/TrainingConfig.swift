@@ -2,7 +2,7 @@
 // `deat train --resume DIR` rebuilds exactly the same run. Defaults per dataset follow the paper
 // for CIFAR (docs/methods.md §1.2, §2) and deat's own choices for Fashion-MNIST (§8). Settings
 // added after checkpoints were first written (`keepEpochs`, `worldSize`, `channelsLast`,
-// `autocast`, `setting`, `lrMilestones`, `overfittingGuard`, `rotation`) decode to their defaults when an
+// `autocast`, `setting`, `lrMilestones`, `overfittingGuard`, `rotation`, `accuracyThreshold`, `noiseScale`) decode to their defaults when an
 // older checkpoint lacks them (`Defaulted`). The defaults themselves: TrainingConfig+Recipes.swift.
 import DataFormats
 import Datasets
@@ -62,6 +62,10 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     /// With `augment`: a random rotation by up to ±this many degrees after crop and flip
     /// (RandomRotation(15) in CIFAR-100's standard recipe); 0: none.
     @Defaulted<SettingDefaults.NoRotation> public var rotation: Double = 0
+    /// DEAT-p: r rises after an epoch whose training accuracy exceeds this.
+    @Defaulted<SettingDefaults.DEATpThreshold> public var accuracyThreshold: Double = 0.4
+    /// N-FGSM: the noise is uniform on [−kε, kε] with this k.
+    @Defaulted<SettingDefaults.NFGSMNoise> public var noiseScale: Double = 2
 
     /// What the loader does to every training batch.
     public var augmentation: Augmentation { augment ? .cropFlip(padding: 4, rotation: rotation) : .none }
@@ -98,6 +102,10 @@ public enum SettingDefaults {
     public enum OneProcess: SettingDefault { public static var value: Int { 1 } }
     public enum Float32: SettingDefault { public static var value: TrainingPrecision { .fp32 } }
     public enum NoRotation: SettingDefault { public static var value: Double { 0 } }
+    /// deat-p_cifar10.py's --threshold.
+    public enum DEATpThreshold: SettingDefault { public static var value: Double { 0.4 } }
+    /// N-FGSM's train.py --unif.
+    public enum NFGSMNoise: SettingDefault { public static var value: Double { 2 } }
 }
 
 /// A setting that decodes to `Default.value` when its key is missing, and is encoded as the plain

@@ -10,9 +10,9 @@ import Torch
 
 @Suite("Host reads per step")
 struct HostReadTests {
-    @Test("every method's step reads from the device once, however many replays or attack steps it runs", arguments: 0..<8)
+    @Test("every method's step reads from the device once, however many replays or attack steps it runs", arguments: MethodTests.methods.indices)
     func oneReadPerStep(index: Int) throws {
-        let (name, method, _, _) = MethodTests.methods[index]
+        let (name, method, _, _, _) = MethodTests.methods[index]
         let model = try SmallCNN(generator: Generator(seed: 0))
         let optimizer = try SGD(parameters: model.parameters(), learningRate: 0.05, momentum: 0.9)
         let gen = try Generator(seed: 3)

@@ -153,7 +153,7 @@ struct MPlusRuleTests {
         var p = IterationPolicy.mPlus(.deat())
         #expect(p.count(epoch: 0) == 1)
         p.accumulate(5)
-        p.endEpoch()
+        p.endEpoch(trainingAccuracy: 0)
         #expect(p.count(epoch: 1) == 2)
     }
 

@@ -26,20 +26,26 @@ final class Recorder: Layer {
 @Suite("Training methods")
 struct MethodTests {
     static let epsilon = 0.1
-    static var methods: [(String, any TrainingMethod, forward: Int, backward: Int)] { [
-        ("deat r=3", DEAT(policy: .fixed(3), stepSize: 0.125, startRadius: epsilon), 3, 3),
-        ("free-2", DEAT.free(replays: 2, epsilon: epsilon), 2, 2),
-        ("fgsm-rs", FGSMRS(epsilon: epsilon), 2, 2),
-        ("pgd-3", PGDAT(policy: .fixed(3), stepSize: .fixed(0.04)), 4, 4),
-        ("mplus-pgd n=2", PGDAT(policy: .fixed(2), stepSize: .epsilonOverStepsAtLeast(0.02), magnitudeSource: .trainingLoss), 3, 3),
-        ("trades-2", TRADES(policy: .fixed(2), stepSize: .fixed(0.04)), 7, 3),
-        ("mart-2", MART(policy: .fixed(2), stepSize: .fixed(0.04)), 4, 3),
-        ("standard", Standard(), 1, 1),
+    /// Each method, the passes it runs at epoch 0, and how far from x its inputs may be, in ε.
+    static var methods: [(String, any TrainingMethod, forward: Int, backward: Int, radius: Double)] { [
+        ("deat r=3", DEAT(policy: .fixed(3), stepSize: 0.125, startRadius: epsilon), 3, 3, 1),
+        ("deat-p r=2", DEAT(policy: .accuracyTriggered(threshold: 0.4, maximum: 4, count: 2), stepSize: 0.125, startRadius: epsilon), 2, 2, 1),
+        ("free-2", DEAT.free(replays: 2, epsilon: epsilon), 2, 2, 1),
+        ("fgsm-rs", FGSMRS(epsilon: epsilon), 2, 2, 1),
+        // N-FGSM: noise up to 2ε plus a step of ε, not projected back (by design).
+        ("nfgsm", NFGSM(stepSize: epsilon, noiseScale: 2), 2, 2, 3),
+        ("pgd-3", PGDAT(policy: .fixed(3), stepSize: .fixed(0.04)), 4, 4, 1),
+        ("mplus-pgd n=2", PGDAT(policy: .fixed(2), stepSize: .epsilonOverStepsAtLeast(0.02), magnitudeSource: .trainingLoss), 3, 3, 1),
+        // Amata at epoch 0 of 5: K = 2 steps of τ/2.
+        ("amata", PGDAT.amata(maximumSteps: 10, epochs: 5, total: 2.5 * epsilon), 3, 3, 1),
+        ("trades-2", TRADES(policy: .fixed(2), stepSize: .fixed(0.04)), 7, 3, 1),
+        ("mart-2", MART(policy: .fixed(2), stepSize: .fixed(0.04)), 4, 3, 1),
+        ("standard", Standard(), 1, 1, 1),
     ] }
 
-    @Test("inputs stay in the ε-ball and [0, 1]; counts, weights and magnitude are right", arguments: 0..<8)
+    @Test("inputs stay in the ε-ball (N-FGSM: 3ε) and [0, 1]; counts, weights and magnitude are right", arguments: MethodTests.methods.indices)
     func step(index: Int) throws {
-        let (name, method, forward, backward) = Self.methods[index]
+        let (name, method, forward, backward, radius) = Self.methods[index]
         let model = try Recorder()
         let optimizer = try SGD(parameters: model.parameters(), learningRate: 0.05, momentum: 0.9)
         let gen = try Generator(seed: 3)
@@ -55,11 +61,15 @@ struct MethodTests {
         #expect(result.forwardPasses == forward, "\(name)")
         #expect(result.backwardPasses == backward, "\(name)")
         #expect(model.inputs.count == forward, "\(name): the model ran \(model.inputs.count) forward passes")
+        var farthest = 0.0
         for input in model.inputs {
             let distance = try (input - x).abs().max().item()
-            #expect(distance <= Self.epsilon + 1e-6, "\(name): ‖x′ − x‖∞ = \(distance)")
+            farthest = max(farthest, distance)
+            #expect(distance <= radius * Self.epsilon + 1e-6, "\(name): ‖x′ − x‖∞ = \(distance)")
             #expect(try input.min().item() >= 0 && input.max().item() <= 1, "\(name): outside [0, 1]")
         }
+        // N-FGSM really does train outside the ε-ball (the reason for its own radius above).
+        if radius > 1 { #expect(farthest > 1.5 * Self.epsilon, "\(name): farthest input \(farthest)") }
         #expect(try model.inner.fc.weight.floats() != before, "\(name): weights did not move")
         #expect(result.loss.isFinite && result.examples == 8)
         #expect(result.gradientMagnitude > 0, "\(name)")

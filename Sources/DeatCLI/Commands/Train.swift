@@ -42,10 +42,12 @@ struct Train: ParsableCommand {
     @Option(help: "Directory holding the dataset's files (default: Debian's for Fashion-MNIST).") var dataDir: String?
     @Option(help: "Epochs (default: the setting's; 10 for Fashion-MNIST/MNIST, 50 for CIFAR in standard, 100 with a WideResNet or CIFAR-100).") var epochs: Int?
     @Option(help: "L∞ radius in pixel units, as 8/255 or 0.1 (default: 0.1, or 8/255 for CIFAR).") var eps: Epsilon?
-    @Option(help: "Step size in pixel units: DEAT's base step (default 1.25ε, 10/255 on CIFAR, 12/255 for M+DEAT in fast), FREE's (ε), FGSM-RS's (1.25ε), or the attack step of PGD/TRADES/MART (2.5ε/K, 2/255 on CIFAR).") var alpha: Epsilon?
+    @Option(help: "Step size in pixel units: DEAT's base step (default 1.25ε, 10/255 on CIFAR, 12/255 for M+DEAT in fast; also DEAT-p's), FREE's and N-FGSM's (ε), FGSM-RS's (1.25ε), the attack step of PGD/TRADES/MART (2.5ε/K, 2/255 on CIFAR), or Amata's total τ split over its K(e) steps (2.5ε, 20/255 on CIFAR).") var alpha: Epsilon?
     @Option(help: "M+ threshold factor γ: the count rises when an epoch's gradient magnitude exceeds the reference (default: 1.01; 1.0 for M+DEAT in fast).") var gamma: Double?
-    @Option(help: "Replays or attack steps: the cap for M+ and linear DEAT, the count for FREE/PGD/TRADES/MART (default: 8 for DEAT and FREE, 5 for linear DEAT, 7 for PGD, 10 for TRADES/MART).") var iterations: Int?
+    @Option(help: "Replays or attack steps: the cap for M+, linear DEAT and DEAT-p, Amata's last-epoch count, the count for FREE/PGD/TRADES/MART (default: 8 for DEAT and FREE, 5 for linear DEAT, 4 for DEAT-p, 7 for PGD, 10 for TRADES/MART/Amata).") var iterations: Int?
     @Option(help: "TRADES/MART robustness weight β (default: 6).") var beta: Double?
+    @Option(help: ArgumentHelp("DEAT-p: one more replay after an epoch whose training accuracy exceeds this fraction (default: 0.4).", valueName: "p")) var accuracyThreshold: Double?
+    @Option(help: ArgumentHelp("N-FGSM: the start is uniform noise in [−kε, kε] (default: 2).", valueName: "k")) var noiseScale: Double?
     @Option(help: "Which reference run M+PGD/M+TRADES/M+MART reproduce: last-attack-step sums the last attack step's gradient with the n·α < ε clause, as the 2021 Table 1 runs did; training-loss sums the training loss's gradient without the clause, as the DEAT repository's latest code (HEAD) does (default: last-attack-step).") var magnitudeSource: MagnitudeSource?
     @Option(help: "Peak learning rate (default: the setting's; 0.05 in standard, 0.1 with a WideResNet or in fast, 0.2 for FGSM-RS).") var lr: Double?
     @Option(help: "Learning-rate schedule, stepped per minibatch: multistep, cyclic, cosine, constant (default: the setting's; multistep in standard, cyclic in fast and for FGSM-RS).") var lrSchedule: TrainingConfig.ScheduleName?
@@ -81,7 +83,8 @@ struct Train: ParsableCommand {
             let given: [(String, Bool)] = [
                 ("--method", method != nil), ("--model", model != nil), ("--dataset", dataset != nil), ("--epochs", epochs != nil),
                 ("--eps", eps != nil), ("--alpha", alpha != nil), ("--gamma", gamma != nil), ("--iterations", iterations != nil),
-                ("--beta", beta != nil), ("--lr", lr != nil), ("--lr-schedule", lrSchedule != nil), ("--batch-size", batchSize != nil),
+                ("--beta", beta != nil), ("--accuracy-threshold", accuracyThreshold != nil), ("--noise-scale", noiseScale != nil),
+                ("--lr", lr != nil), ("--lr-schedule", lrSchedule != nil), ("--batch-size", batchSize != nil),
                 ("--train-subset", trainSubset != nil), ("--out", out != nil), ("--augment", augment != nil),
                 ("--rotation", rotation != nil), ("--momentum", momentum != nil), ("--weight-decay", weightDecay != nil), ("--validation-size", validationSize != nil),
                 ("--magnitude-source", magnitudeSource != nil), ("--data-dir", dataDir != nil), ("--setting", setting != nil),
@@ -102,6 +105,10 @@ struct Train: ParsableCommand {
         }
         if let trainSubset, trainSubset < 1 { throw ValidationError("--train-subset must be at least 1") }
         if let validationSize, validationSize < 0 { throw ValidationError("--validation-size must not be negative") }
+        if let accuracyThreshold, !(0...1).contains(accuracyThreshold) {
+            throw ValidationError("--accuracy-threshold must be a fraction between 0 and 1, got \(accuracyThreshold)")
+        }
+        if let noiseScale, !(noiseScale >= 0 && noiseScale.isFinite) { throw ValidationError("--noise-scale must be a number ≥ 0, got \(noiseScale)") }
         if let rotation, !(0...180).contains(rotation) { throw ValidationError("--rotation must be between 0 and 180 degrees, got \(rotation)") }
         let augments = augment.map { $0 == .on } ?? (Augmentation.defaultTraining(for: dataset ?? .fashionMNIST) != .none)
         if let rotation, rotation > 0, !augments {
@@ -130,6 +137,8 @@ struct Train: ParsableCommand {
         if let alpha { c.alpha = alpha.value }
         if let gamma { c.gamma = gamma }
         if let beta { c.beta = beta }
+        if let accuracyThreshold { c.accuracyThreshold = accuracyThreshold }
+        if let noiseScale { c.noiseScale = noiseScale }
         if let magnitudeSource { c.magnitudeSource = magnitudeSource }
         if let lr { c.learningRate = lr }
         if let lrSchedule { c.schedule = lrSchedule }

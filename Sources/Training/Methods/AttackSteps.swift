@@ -11,11 +11,14 @@ enum StepSizeRule: Codable, Sendable, Equatable, CustomStringConvertible {
     case fixed(Double)
     /// max(ε/n, α) with n attack steps: M+PGD at the reference's HEAD (docs/methods.md §2.2).
     case epsilonOverStepsAtLeast(Double)
+    /// τ/n with n attack steps: Amata's total step length τ split over the epoch's steps.
+    case totalOverSteps(Double)
 
     func value(epsilon: Double, steps: Int) -> Double {
         switch self {
         case .fixed(let alpha): alpha
         case .epsilonOverStepsAtLeast(let alpha): steps > 0 ? max(epsilon / Double(steps), alpha) : alpha
+        case .totalOverSteps(let tau): steps > 0 ? tau / Double(steps) : tau
         }
     }
 
@@ -23,6 +26,7 @@ enum StepSizeRule: Codable, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .fixed(let alpha): "\(alpha)"
         case .epsilonOverStepsAtLeast(let alpha): "max(eps/n, \(alpha))"
+        case .totalOverSteps(let tau): "\(tau)/n"
         }
     }
 }
@@ -78,7 +82,7 @@ protocol AttackObjective {
     static var defaultName: String { get }
     /// Where δ starts; a uniform start has radius ε. Every start is clipped to the box, so the
     /// first attack step never sees a pixel outside [0, 1].
-    static var start: PerturbationStart { get }
+    var start: PerturbationStart { get }
     /// Forward passes of one attack step and of the training loss, for the accounting.
     static var forwardPasses: (perAttackStep: Int, training: Int) { get }
     /// Settings beyond policy, step size and magnitude source, for the log and the checkpoint.
@@ -96,7 +100,7 @@ protocol RegularizedObjective: AttackObjective {
 }
 
 extension RegularizedObjective {
-    static var start: PerturbationStart { .smallNormal }
+    var start: PerturbationStart { .smallNormal }
     var settings: [String: String] { ["beta": "\(beta)"] }
 }
 
@@ -118,7 +122,7 @@ struct AttackStepMethod<Objective: AttackObjective>: TrainingMethod {
     func step(images x: Tensor, labels y: Tensor, context c: StepContext) throws -> StepResult {
         let steps = policy.count(epoch: c.epoch)
         let box = try Box(around: x)
-        let start = try box.clip(initialPerturbation(Objective.start, like: x, radius: c.epsilon, generator: c.generator))
+        let start = try box.clip(initialPerturbation(objective.start, like: x, radius: c.epsilon, generator: c.generator))
         let (delta, attackGradient) = try maximize(
             from: start, steps: steps, stepSize: stepSize.value(epsilon: c.epsilon, steps: steps), epsilon: c.epsilon, box: box
         ) { d in try objective.attackLoss(model: c.model, images: x, labels: y, delta: d) }

@@ -27,12 +27,8 @@ struct FGSMRS: TrainingMethod {
         let attackLoss = try F.crossEntropy(c.model(x + start), target: y)
         let g = try grad(of: attackLoss, wrt: start)
         let delta = try ascend(start, gradient: g, stepSize: stepSize, epsilon: c.epsilon, box: box)
-        let logits = try c.model(x + delta)
-        let loss = try F.crossEntropy(logits, target: y)
-        try c.optimizer.zeroGrad()
-        try loss.backward()
-        try c.optimizer.step()
-        return try summarize(
-            loss: loss, logits: logits, labels: y, magnitude: normalizedL1(g, inputScale: c.inputScale), forward: 2, backward: 2)
+        return try trainOnPerturbation(delta, attackGradient: g, source: .lastAttackStep, labels: y, context: c, passes: (2, 2)) { d in
+            try PGDObjective().trainingLoss(model: c.model, images: x, labels: y, delta: d)
+        }
     }
 }

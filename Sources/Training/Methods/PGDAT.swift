@@ -1,8 +1,8 @@
-// PGDAT.swift: PGD adversarial training (Madry et al.) and M+PGD (docs/methods.md §2, §2.2):
-// n signed steps on CE from a uniform start, then one weight update at the adversarial point
-// (the step itself is AttackStepMethod's, AttackSteps.swift).
+// PGDAT.swift: PGD adversarial training (Madry et al.), M+PGD (docs/methods.md §2, §2.2) and
+// Amata (§2.8): n signed steps on CE from a uniform (Amata: zero) start, then one weight update at
+// the adversarial point (the step itself is AttackStepMethod's, AttackSteps.swift).
 //
-//   δ ~ U(−ε, ε); δ = clipBox(δ, x)
+//   δ ~ U(−ε, ε); δ = clipBox(δ, x)         # Amata: δ = 0
 //   repeat n times:  δ = clipBox(clipEps(δ + s·sign(∇_δ CE(f(x + δ), y))), x)
 //   SGD step on CE(f(x + δ), y)
 import NN
@@ -13,7 +13,7 @@ import Torch
 /// reference code clips there too).
 struct PGDObjective: AttackObjective {
     static let defaultName = "pgd"
-    static let start = PerturbationStart.uniform
+    var start = PerturbationStart.uniform
     static let forwardPasses = (perAttackStep: 1, training: 1)
     var settings: [String: String] { [:] }
 
@@ -30,8 +30,13 @@ struct PGDObjective: AttackObjective {
 extension PGDAT {
     init(
         name: String = PGDObjective.defaultName, policy: IterationPolicy, stepSize: StepSizeRule,
-        magnitudeSource: MagnitudeSource = .lastAttackStep
+        magnitudeSource: MagnitudeSource = .lastAttackStep, start: PerturbationStart = .uniform
     ) {
-        self.init(name: name, policy: policy, stepSize: stepSize, magnitudeSource: magnitudeSource, objective: PGDObjective())
+        self.init(name: name, policy: policy, stepSize: stepSize, magnitudeSource: magnitudeSource, objective: PGDObjective(start: start))
+    }
+
+    /// Amata-K_min-K_max (amata_cifar10.py): K(e) steps of τ/K(e) from δ = 0, K rising linearly.
+    static func amata(minimumSteps: Int = 2, maximumSteps: Int, epochs: Int, total tau: Double) -> PGDAT {
+        PGDAT(name: "amata", policy: .ramp(from: minimumSteps, to: maximumSteps, epochs: epochs), stepSize: .totalOverSteps(tau), start: .zero)
     }
 }
