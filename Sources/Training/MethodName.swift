@@ -14,6 +14,11 @@ public enum MethodName: String, Codable, Sendable, CaseIterable {
     case mplusMART = "mplus-mart"
     /// Amata-2-10 (the DEAT authors' re-implementation, docs/methods.md §2.8).
     case amata
+    /// Friendly Adversarial Training and its TRADES/MART versions, and M+FAT (docs/methods.md §2.10).
+    case fat
+    case fatTRADES = "fat-trades"
+    case fatMART = "fat-mart"
+    case mplusFAT = "mplus-fat"
     /// DEAT-p: r rises after an epoch whose training accuracy exceeds p (docs/methods.md §1.5).
     case deatP = "deat-p"
     /// N-FGSM (de Jorge et al. 2022, docs/methods.md §2.8).
@@ -28,7 +33,8 @@ public enum MethodName: String, Codable, Sendable, CaseIterable {
         case .deat: 5
         case .deatP: 4
         case .pgd, .mplusPGD: 7
-        case .trades, .mplusTRADES, .mart, .mplusMART, .amata: 10
+        case .trades, .mplusTRADES, .mart, .mplusMART, .amata, .fatTRADES, .fatMART: 10
+        case .fat, .mplusFAT: 5  // Table 1's FAT-5 (fat_cifar10.py --num_steps 5)
         case .fgsmRS, .nfgsm: 1
         case .standard: 0
         }
@@ -55,6 +61,14 @@ public enum MethodName: String, Codable, Sendable, CaseIterable {
             return NFGSM(stepSize: c.alpha, noiseScale: c.noiseScale)
         case .amata:
             return PGDAT.amata(maximumSteps: n, epochs: c.epochs, total: c.alpha)
+        case .fat, .fatTRADES, .fatMART, .mplusFAT:
+            let objective: FriendlyObjective = switch self {
+            case .fatTRADES: .trades(beta: c.beta)
+            case .fatMART: .mart(beta: c.beta)
+            default: .crossEntropy
+            }
+            let policy: IterationPolicy = self == .mplusFAT ? .mPlus(mPlus) : .fixed(n)
+            return FriendlyAdversarialTraining(name: rawValue, policy: policy, stepSize: c.alpha, tau: c.fatTau, objective: objective)
         case .pgd:
             return PGDAT(name: rawValue, policy: .fixed(n), stepSize: .fixed(c.alpha), magnitudeSource: c.magnitudeSource)
         case .mplusPGD:

@@ -25,7 +25,8 @@ extension TrainingConfig {
         case .free, .nfgsm: epsilon
         case .fgsmRS: 1.25 * epsilon
         case .amata: cifar ? 20.0 / 255 : 2.5 * epsilon  // τ, the total of K(e) steps of τ/K(e)
-        case .pgd, .mplusPGD, .trades, .mplusTRADES, .mart, .mplusMART: cifar ? 2.0 / 255 : 2.5 * epsilon / Double(iterations)
+        case .pgd, .mplusPGD, .trades, .mplusTRADES, .mart, .mplusMART, .fat, .fatTRADES, .fatMART, .mplusFAT:
+            cifar ? 2.0 / 255 : 2.5 * epsilon / Double(iterations)
         case .standard: 0
         }
         var c = TrainingConfig(

@@ -177,6 +177,9 @@ struct CLIErrorTableTests {
         .init(.train("--overfitting-guard", "maybe"), .usage, "The value 'maybe' is invalid for '--overfitting-guard <overfitting-guard>'"),
         .init(.train("--rotation", "200"), .usage, "--rotation must be between 0 and 180 degrees, got 200.0"),
         .init(.train("--rotation", "15"), .usage, "--rotation rotates augmented images, and this run has none; add --augment on"),
+        .init(.train("--accuracy-threshold", "1.5"), .usage, "--accuracy-threshold must be a fraction between 0 and 1, got 1.5"),
+        .init(.train("--noise-scale", "-1"), .usage, "--noise-scale must be a number ≥ 0, got -1.0"),
+        .init(.train("--fat-tau", "-1"), .usage, "--fat-tau must not be negative, got -1"),
         .init(.train("--momentum", "nan"), .usage, "--momentum must be a number ≥ 0, got nan"),
         .init(.train("--checkpoint-minutes", "-5"), .usage, "--checkpoint-minutes must be a number ≥ 0"),
         .init(.train("--autocast", "fp16"), .usage, "--autocast fp16 needs loss scaling"),
@@ -186,6 +189,7 @@ struct CLIErrorTableTests {
         .init(.resume("--channels-last"), .usage, "--resume continues a run with its saved settings; drop --channels-last"),
         .init(.resume("--setting", "fast"), .usage, "--resume continues a run with its saved settings; drop --setting"),
         .init(.resume("--rotation", "15"), .usage, "--resume continues a run with its saved settings; drop --rotation"),
+        .init(.resume("--fat-tau", "2"), .usage, "--resume continues a run with its saved settings; drop --fat-tau"),
         .init(.resume(run: "$D/nothing"), .runtime, "$D/nothing/checkpoint.safetensors does not exist: nothing to resume"),
         // The message names the checkpoint file, not the directory holding it.
         .init(.resume(run: "$D/corrupt-run"), .runtime, "checkpoint.safetensors: header length", names: ["checkpoint.safetensors"]),

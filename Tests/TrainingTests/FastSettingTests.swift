@@ -20,8 +20,7 @@ struct FastSettingFixture: Decodable {
     let magnitude: Double
 
     static func load() throws -> FastSettingFixture {
-        let url = try #require(Bundle.module.url(forResource: "fast_setting", withExtension: "json", subdirectory: "Fixtures"))
-        return try JSONDecoder().decode(FastSettingFixture.self, from: Data(contentsOf: url))
+        try loadFixture("fast_setting", as: FastSettingFixture.self)
     }
 }
 

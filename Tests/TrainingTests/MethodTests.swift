@@ -39,6 +39,11 @@ struct MethodTests {
         // Amata at epoch 0 of 5: K = 2 steps of τ/2.
         ("amata", PGDAT.amata(maximumSteps: 10, epochs: 5, total: 2.5 * epsilon), 3, 3, 1),
         ("trades-2", TRADES(policy: .fixed(2), stepSize: .fixed(0.04)), 7, 3, 1),
+        // FAT: K eval-mode attack steps, one update; F+TRADES adds the natural forward of its KL
+        // attack, and both it and F+MART the natural forward of the update.
+        ("fat-3", FriendlyAdversarialTraining(name: "fat", policy: .fixed(3), stepSize: 0.04, tau: 1, objective: .crossEntropy), 4, 4, 1),
+        ("fat-trades-2", FriendlyAdversarialTraining(name: "fat-trades", policy: .fixed(2), stepSize: 0.04, tau: 1, objective: .trades(beta: 6)), 5, 3, 1),
+        ("fat-mart-2", FriendlyAdversarialTraining(name: "fat-mart", policy: .fixed(2), stepSize: 0.04, tau: 1, objective: .mart(beta: 6)), 4, 3, 1),
         ("mart-2", MART(policy: .fixed(2), stepSize: .fixed(0.04)), 4, 3, 1),
         ("standard", Standard(), 1, 1, 1),
     ] }

@@ -36,8 +36,7 @@ struct NewMethodsFixture: Decodable {
     let amata: Amata
 
     static func load() throws -> NewMethodsFixture {
-        let url = try #require(Bundle.module.url(forResource: "new_methods", withExtension: "json", subdirectory: "Fixtures"))
-        return try JSONDecoder().decode(NewMethodsFixture.self, from: Data(contentsOf: url))
+        try loadFixture("new_methods", as: NewMethodsFixture.self)
     }
 }
 
