@@ -23,6 +23,8 @@ public enum MethodName: String, Codable, Sendable, CaseIterable {
     case deatP = "deat-p"
     /// N-FGSM (de Jorge et al. 2022, docs/methods.md §2.8).
     case nfgsm
+    /// FGSM with the GradAlign regulariser (Andriushchenko & Flammarion 2020, docs/methods.md §2.8).
+    case gradAlign = "gradalign"
     case standard
 
     /// Replays (DEAT, FREE) or attack steps (PGD, TRADES, MART) when the config does not say:
@@ -35,7 +37,7 @@ public enum MethodName: String, Codable, Sendable, CaseIterable {
         case .pgd, .mplusPGD: 7
         case .trades, .mplusTRADES, .mart, .mplusMART, .amata, .fatTRADES, .fatMART: 10
         case .fat, .mplusFAT: 5  // Table 1's FAT-5 (fat_cifar10.py --num_steps 5)
-        case .fgsmRS, .nfgsm: 1
+        case .fgsmRS, .nfgsm, .gradAlign: 1
         case .standard: 0
         }
     }
@@ -59,6 +61,8 @@ public enum MethodName: String, Codable, Sendable, CaseIterable {
             return FGSMRS(epsilon: c.epsilon, stepSize: c.alpha)
         case .nfgsm:
             return NFGSM(stepSize: c.alpha, noiseScale: c.noiseScale)
+        case .gradAlign:
+            return GradAlign(stepSize: c.alpha, lambda: c.alignmentWeight)
         case .amata:
             return PGDAT.amata(maximumSteps: n, epochs: c.epochs, total: c.alpha)
         case .fat, .fatTRADES, .fatMART, .mplusFAT:

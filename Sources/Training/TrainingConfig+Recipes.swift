@@ -23,7 +23,7 @@ extension TrainingConfig {
         let alpha: Double = switch method {
         case .mplusDEAT, .deat, .deatP: cifar ? 10.0 / 255 : 1.25 * epsilon
         case .free, .nfgsm: epsilon
-        case .fgsmRS: 1.25 * epsilon
+        case .fgsmRS, .gradAlign: 1.25 * epsilon
         case .amata: cifar ? 20.0 / 255 : 2.5 * epsilon  // τ, the total of K(e) steps of τ/K(e)
         case .pgd, .mplusPGD, .trades, .mplusTRADES, .mart, .mplusMART, .fat, .fatTRADES, .fatMART, .mplusFAT:
             cifar ? 2.0 / 255 : 2.5 * epsilon / Double(iterations)
@@ -37,7 +37,8 @@ extension TrainingConfig {
         c.setting = setting
         // train_fgsm.py's early stop; its `--early-stop` flag is off there, on here because a
         // single-step run without it can silently end with a model that PGD breaks completely.
-        c.overfittingGuard = method == .fgsmRS || method == .nfgsm
+        c.overfittingGuard = method == .fgsmRS || method == .nfgsm || method == .gradAlign
+        if method == .gradAlign { c.alignmentWeight = cifar ? GradAlign.cifarLambda(epsilon: epsilon) : 0.2 }
         switch setting {
         case .standard: c.applyStandardRecipe(cifar: cifar)
         case .fast: c.applyFastRecipe(cifar: cifar)
@@ -62,6 +63,7 @@ extension TrainingConfig {
         }
         if method == .fgsmRS { useFastAdversarialRecipe() }
         if method == .nfgsm { useNFGSMRecipe() }
+        if method == .gradAlign { useGradAlignRecipe() }
     }
 
     /// The FAST scripts: one triangular cycle over the run, no per-epoch validation (the model
@@ -84,6 +86,8 @@ extension TrainingConfig {
             if cifar { useFastAdversarialRecipe() } else { learningRate = 0.2 }
         case .nfgsm:
             if cifar { useNFGSMRecipe() } else { learningRate = 0.2 }
+        case .gradAlign:
+            if cifar { useGradAlignRecipe() } else { learningRate = 0.2 }
         case .pgd:
             learningRate = 0.2
             if cifar { epochs = 15 }
@@ -99,6 +103,11 @@ extension TrainingConfig {
     /// N-FGSM's train.py defaults: 30 epochs, cyclic 0 → 0.2 → 0.
     private mutating func useNFGSMRecipe() {
         (epochs, schedule, learningRate) = (30, .cyclic, 0.2)
+    }
+
+    /// GradAlign's CIFAR-10 runs: 30 epochs, cyclic 0 → 0.3 → 0.
+    private mutating func useGradAlignRecipe() {
+        (epochs, schedule, learningRate) = (30, .cyclic, 0.3)
     }
 
     /// Where each method's reference script decays a multistep rate (docs/methods.md §2.4).

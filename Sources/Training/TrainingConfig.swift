@@ -2,7 +2,7 @@
 // `deat train --resume DIR` rebuilds exactly the same run. Defaults per dataset follow the paper
 // for CIFAR (docs/methods.md §1.2, §2) and deat's own choices for Fashion-MNIST (§8). Settings
 // added after checkpoints were first written (`keepEpochs`, `worldSize`, `channelsLast`,
-// `autocast`, `setting`, `lrMilestones`, `overfittingGuard`, `rotation`, `accuracyThreshold`, `fatTau`, `noiseScale`) decode to their defaults when an
+// `autocast`, `setting`, `lrMilestones`, `overfittingGuard`, `rotation`, `accuracyThreshold`, `fatTau`, `noiseScale`, `alignmentWeight`) decode to their defaults when an
 // older checkpoint lacks them (`Defaulted`). The defaults themselves: TrainingConfig+Recipes.swift.
 import DataFormats
 import Datasets
@@ -66,6 +66,8 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     @Defaulted<SettingDefaults.DEATpThreshold> public var accuracyThreshold: Double = 0.4
     /// FAT: attack steps an example keeps taking after it is first misclassified (τ).
     @Defaulted<SettingDefaults.FATTau> public var fatTau: Int = 3
+    /// GradAlign: the regulariser's weight λ.
+    @Defaulted<SettingDefaults.GradAlignLambda> public var alignmentWeight: Double = 0.2
     /// N-FGSM: the noise is uniform on [−kε, kε] with this k.
     @Defaulted<SettingDefaults.NFGSMNoise> public var noiseScale: Double = 2
 
@@ -108,6 +110,8 @@ public enum SettingDefaults {
     public enum DEATpThreshold: SettingDefault { public static var value: Double { 0.4 } }
     /// fat_cifar10.py's --tau.
     public enum FATTau: SettingDefault { public static var value: Int { 3 } }
+    /// GradAlign's λ at ε = 8/255.
+    public enum GradAlignLambda: SettingDefault { public static var value: Double { 0.2 } }
     /// N-FGSM's train.py --unif.
     public enum NFGSMNoise: SettingDefault { public static var value: Double { 2 } }
 }

@@ -180,6 +180,7 @@ struct CLIErrorTableTests {
         .init(.train("--accuracy-threshold", "1.5"), .usage, "--accuracy-threshold must be a fraction between 0 and 1, got 1.5"),
         .init(.train("--noise-scale", "-1"), .usage, "--noise-scale must be a number ≥ 0, got -1.0"),
         .init(.train("--fat-tau", "-1"), .usage, "--fat-tau must not be negative, got -1"),
+        .init(.train("--grad-align-lambda", "inf"), .usage, "--grad-align-lambda must be a number ≥ 0, got inf"),
         .init(.train("--momentum", "nan"), .usage, "--momentum must be a number ≥ 0, got nan"),
         .init(.train("--checkpoint-minutes", "-5"), .usage, "--checkpoint-minutes must be a number ≥ 0"),
         .init(.train("--autocast", "fp16"), .usage, "--autocast fp16 needs loss scaling"),

@@ -34,6 +34,8 @@ struct MethodTests {
         ("fgsm-rs", FGSMRS(epsilon: epsilon), 2, 2, 1),
         // N-FGSM: noise up to 2ε plus a step of ε, not projected back (by design).
         ("nfgsm", NFGSM(stepSize: epsilon, noiseScale: 2), 2, 2, 3),
+        // GradAlign: the FGSM forward, the training forward and the regulariser's at x + η.
+        ("gradalign", GradAlign(stepSize: 1.25 * epsilon, lambda: 0.2), 3, 3, 1),
         ("pgd-3", PGDAT(policy: .fixed(3), stepSize: .fixed(0.04)), 4, 4, 1),
         ("mplus-pgd n=2", PGDAT(policy: .fixed(2), stepSize: .epsilonOverStepsAtLeast(0.02), magnitudeSource: .trainingLoss), 3, 3, 1),
         // Amata at epoch 0 of 5: K = 2 steps of τ/2.

@@ -48,12 +48,13 @@ struct Train: ParsableCommand {
     @Option(help: "TRADES/MART robustness weight β (default: 6).") var beta: Double?
     @Option(help: ArgumentHelp("DEAT-p: one more replay after an epoch whose training accuracy exceeds this fraction (default: 0.4).", valueName: "p")) var accuracyThreshold: Double?
     @Option(help: ArgumentHelp("N-FGSM: the start is uniform noise in [−kε, kε] (default: 2).", valueName: "k")) var noiseScale: Double?
+    @Option(help: ArgumentHelp("GradAlign: the weight λ of the gradient-alignment regulariser (default: the paper's λ for ε on CIFAR, 0.2 at 8/255; 0.2 otherwise).", valueName: "λ")) var gradAlignLambda: Double?
     @Option(help: ArgumentHelp("FAT, F+TRADES, F+MART: attack steps an example keeps taking after it is first misclassified (default: 3).", valueName: "τ")) var fatTau: Int?
     @Option(help: "Which reference run M+PGD/M+TRADES/M+MART reproduce: last-attack-step sums the last attack step's gradient with the n·α < ε clause, as the 2021 Table 1 runs did; training-loss sums the training loss's gradient without the clause, as the DEAT repository's latest code (HEAD) does (default: last-attack-step).") var magnitudeSource: MagnitudeSource?
     @Option(help: "Peak learning rate (default: the setting's; 0.05 in standard, 0.1 with a WideResNet or in fast, 0.2 for FGSM-RS).") var lr: Double?
     @Option(help: "Learning-rate schedule, stepped per minibatch: multistep, cyclic, cosine, constant (default: the setting's; multistep in standard, cyclic in fast and for FGSM-RS).") var lrSchedule: TrainingConfig.ScheduleName?
     @Option(help: "Where multistep decays ×0.1: fractions of the run (1/2,4/5) or 0-based epochs (23,38) (default: the method's reference script's).") var lrMilestones: LearningRateMilestones?
-    @Option(help: "FGSM-RS's catastrophic-overfitting guard: after every epoch, PGD-5 on the epoch's first batch; stop and keep the epoch before when its accuracy drops by more than 0.2: on or off (default: on for fgsm-rs, off otherwise).") var overfittingGuard: Toggle?
+    @Option(help: "The catastrophic-overfitting guard of FGSM-RS (train_fgsm.py): after every epoch, PGD-5 on the epoch's first batch; stop and keep the epoch before when its accuracy drops by more than 0.2: on or off (default: on for the single-step methods fgsm-rs, nfgsm and gradalign, off otherwise).") var overfittingGuard: Toggle?
     @Option(help: "SGD momentum (default: 0.9).") var momentum: Double?
     @Option(help: "Weight decay, PyTorch-style coupled (default: 5e-4).") var weightDecay: Double?
     @Option(help: "Minibatch size (default: 128).") var batchSize: Int?
@@ -85,7 +86,7 @@ struct Train: ParsableCommand {
                 ("--method", method != nil), ("--model", model != nil), ("--dataset", dataset != nil), ("--epochs", epochs != nil),
                 ("--eps", eps != nil), ("--alpha", alpha != nil), ("--gamma", gamma != nil), ("--iterations", iterations != nil),
                 ("--beta", beta != nil), ("--accuracy-threshold", accuracyThreshold != nil), ("--noise-scale", noiseScale != nil),
-                ("--fat-tau", fatTau != nil),
+                ("--fat-tau", fatTau != nil), ("--grad-align-lambda", gradAlignLambda != nil),
                 ("--lr", lr != nil), ("--lr-schedule", lrSchedule != nil), ("--batch-size", batchSize != nil),
                 ("--train-subset", trainSubset != nil), ("--out", out != nil), ("--augment", augment != nil),
                 ("--rotation", rotation != nil), ("--momentum", momentum != nil), ("--weight-decay", weightDecay != nil), ("--validation-size", validationSize != nil),
@@ -109,6 +110,9 @@ struct Train: ParsableCommand {
         if let validationSize, validationSize < 0 { throw ValidationError("--validation-size must not be negative") }
         if let accuracyThreshold, !(0...1).contains(accuracyThreshold) {
             throw ValidationError("--accuracy-threshold must be a fraction between 0 and 1, got \(accuracyThreshold)")
+        }
+        if let gradAlignLambda, !(gradAlignLambda >= 0 && gradAlignLambda.isFinite) {
+            throw ValidationError("--grad-align-lambda must be a number ≥ 0, got \(gradAlignLambda)")
         }
         if let fatTau, fatTau < 0 { throw ValidationError("--fat-tau must not be negative, got \(fatTau)") }
         if let noiseScale, !(noiseScale >= 0 && noiseScale.isFinite) { throw ValidationError("--noise-scale must be a number ≥ 0, got \(noiseScale)") }
@@ -143,6 +147,7 @@ struct Train: ParsableCommand {
         if let accuracyThreshold { c.accuracyThreshold = accuracyThreshold }
         if let noiseScale { c.noiseScale = noiseScale }
         if let fatTau { c.fatTau = fatTau }
+        if let gradAlignLambda { c.alignmentWeight = gradAlignLambda }
         if let magnitudeSource { c.magnitudeSource = magnitudeSource }
         if let lr { c.learningRate = lr }
         if let lrSchedule { c.schedule = lrSchedule }
