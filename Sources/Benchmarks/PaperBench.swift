@@ -43,8 +43,29 @@ public struct PaperBench {
         }
     }
 
-    /// The paper's rows that deat implements (§3.1 without FAT, YOPO and Amata).
-    public static let paperMethods = "mplus-deat,deat,free-4,free-8,fgsm-rs,pgd-7,mplus-pgd,trades,mplus-trades,mart,mplus-mart"
+    /// Table 1's rows that deat implements (docs/methods.md §3.1; all but YOPO-5-3).
+    public static let tableOneMethods =
+        "mplus-deat,deat,free-4,free-8,fgsm-rs,pgd-7,mplus-pgd,trades,mplus-trades,mart,mplus-mart,fat-5,fat-trades,fat-mart,amata"
+    /// The second block: DEAT-p from the official code, M+FAT, and today's single-step methods.
+    public static let beyondTableOneMethods = "deat-p,mplus-fat,nfgsm,gradalign"
+    /// The default: both blocks.
+    public static let paperMethods = tableOneMethods + "," + beyondTableOneMethods
+
+    /// The entries of a comma-separated list, where `table1` and `beyond` stand for the two blocks.
+    public static func entries(parsing list: String) throws -> [Entry] {
+        try list.split(separator: ",").flatMap { item -> [Entry] in
+            switch item.trimmingCharacters(in: .whitespaces) {
+            case "table1": try entries(parsing: tableOneMethods)
+            case "beyond": try entries(parsing: beyondTableOneMethods)
+            case let name: [try Entry(parsing: name)]
+            }
+        }
+    }
+
+    /// Whether `name` is one of the second block's rows (the table sets them apart).
+    static func isBeyondTableOne(_ name: String) -> Bool {
+        beyondTableOneMethods.split(separator: ",").contains { $0 == name }
+    }
 
     public enum Selection: String, Sendable { case best, last }
 
@@ -115,6 +136,7 @@ public struct PaperBench {
             var row = BenchRow(
                 method: entry.name, trainMinutes: (records.last?.totalSeconds ?? 0) / 60,
                 backwardPasses: records.last?.totalBackwardPasses ?? 0, epochs: records.count, iterations: records.map(\.iterations))
+            row.beyondTableOne = Self.isBeyondTableOne(entry.name)
             let modelFile = selection == .best && FileManager.default.fileExists(atPath: trainer.files.best.path) ? trainer.files.best : trainer.files.model
             let (model, _, _) = try loadModel(from: modelFile, device: device)
             var reused = true

@@ -18,6 +18,8 @@ public struct BenchRow: Codable, Sendable, Equatable {
     public var pgd100: Double?
     public var cw20: Double?
     public var autoAttack: Double?
+    /// A row of the second block (methods beyond Table 1); nil in a bench.json written before it.
+    public var beyondTableOne: Bool?
 
     public init(method: String, trainMinutes: Double, backwardPasses: Int, epochs: Int, iterations: [Int]) {
         self.method = method
@@ -58,7 +60,12 @@ public struct BenchTable: Codable, Sendable, Equatable {
 
     public func markdown() -> String {
         var lines = [setting, "", "| " + Self.header.joined(separator: " | ") + " |", "|" + String(repeating: "---|", count: Self.header.count)]
-        lines += cells.map { "| " + $0.joined(separator: " | ") + " |" }
+        let secondBlock = rows.firstIndex { $0.beyondTableOne == true }
+        for (index, cells) in cells.enumerated() {
+            // A row naming the second block precedes its first row.
+            if index == secondBlock { lines.append("| *beyond Table 1* |" + String(repeating: " |", count: Self.header.count - 1)) }
+            lines.append("| " + cells.joined(separator: " | ") + " |")
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 

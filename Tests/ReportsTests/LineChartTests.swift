@@ -95,6 +95,14 @@ struct LineChartTests {
             try bench.json().write(to: dir.appendingPathComponent("bench.json"))
             #expect(try BenchTable.decode(bench.json()) == bench)
             #expect(bench.markdown().contains("| mplus-deat | 0.07 | 40 | 70.00 | 45.00 | 43.00 | 44.00 | 41.00 |"))
+            // Rows beyond Table 1 form a second block, introduced by a row naming it.
+            var modern = BenchRow(method: "nfgsm", trainMinutes: 0.02, backwardPasses: 8, epochs: 4, iterations: [1, 1, 1, 1])
+            modern.beyondTableOne = true
+            let blocks = BenchTable(setting: "blocks", rows: [row, modern], deatVersion: "test").markdown().split(separator: "\n")
+            #expect(blocks.count >= 3)
+            let last = blocks.suffix(3).map(String.init)
+            #expect(last.count == 3 && last[0].hasPrefix("| mplus-deat |") && last[2].hasPrefix("| nfgsm | 0.02 | 8 |"))
+            #expect(last.count == 3 && last[1] == "| *beyond Table 1* | | | | | | | |")
             // A bench.json from before PGD-100 still reads, with the column empty.
             var older = try #require(JSONSerialization.jsonObject(with: bench.json()) as? [String: Any])
             older["rows"] = (older["rows"] as? [[String: Any]])?.map { $0.filter { $0.key != "pgd100" } }
