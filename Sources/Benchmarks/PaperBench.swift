@@ -46,8 +46,8 @@ public struct PaperBench {
     /// Table 1's rows that deat implements (docs/methods.md §3.1; all but YOPO-5-3).
     public static let tableOneMethods =
         "mplus-deat,deat,free-4,free-8,fgsm-rs,pgd-7,mplus-pgd,trades,mplus-trades,mart,mplus-mart,fat-5,fat-trades,fat-mart,amata"
-    /// The second block: DEAT-p from the official code, M+FAT, and today's single-step methods.
-    public static let beyondTableOneMethods = "deat-p,mplus-fat,nfgsm,gradalign"
+    /// The second block: DEAT-p from the official code, M+FAT and M+Amata, and today's single-step methods.
+    public static let beyondTableOneMethods = "deat-p,mplus-fat,mplus-amata,nfgsm,gradalign"
     /// The default: both blocks.
     public static let paperMethods = tableOneMethods + "," + beyondTableOneMethods
 

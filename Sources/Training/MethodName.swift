@@ -12,8 +12,10 @@ public enum MethodName: String, Codable, Sendable, CaseIterable {
     case mplusTRADES = "mplus-trades"
     case mart
     case mplusMART = "mplus-mart"
-    /// Amata-2-10 (the DEAT authors' re-implementation, docs/methods.md §2.8).
+    /// Amata-2-10 (the DEAT authors' re-implementation, docs/methods.md §2.8), and Amata with the M+
+    /// rule raising K from 2 in place of its linear schedule.
     case amata
+    case mplusAmata = "mplus-amata"
     /// Friendly Adversarial Training and its TRADES/MART versions, and M+FAT (docs/methods.md §2.10).
     case fat
     case fatTRADES = "fat-trades"
@@ -35,7 +37,7 @@ public enum MethodName: String, Codable, Sendable, CaseIterable {
         case .deat: 5
         case .deatP: 4
         case .pgd, .mplusPGD: 7
-        case .trades, .mplusTRADES, .mart, .mplusMART, .amata, .fatTRADES, .fatMART: 10
+        case .trades, .mplusTRADES, .mart, .mplusMART, .amata, .mplusAmata, .fatTRADES, .fatMART: 10
         case .fat, .mplusFAT: 5  // Table 1's FAT-5 (fat_cifar10.py --num_steps 5)
         case .fgsmRS, .nfgsm, .gradAlign: 1
         case .standard: 0
@@ -65,6 +67,10 @@ public enum MethodName: String, Codable, Sendable, CaseIterable {
             return GradAlign(stepSize: c.alpha, lambda: c.alignmentWeight)
         case .amata:
             return PGDAT.amata(maximumSteps: n, epochs: c.epochs, total: c.alpha)
+        case .mplusAmata:
+            // K starts at Amata's 2; no n·α < ε clause, since K steps of τ/K always add up to τ > ε.
+            let rule = MPlusController(gamma: c.gamma, initial: 2, afterWarmup: 2, maximum: n)
+            return PGDAT(name: rawValue, policy: .mPlus(rule), stepSize: .totalOverSteps(c.alpha), start: .zero)
         case .fat, .fatTRADES, .fatMART, .mplusFAT:
             let objective: FriendlyObjective = switch self {
             case .fatTRADES: .trades(beta: c.beta)

@@ -24,7 +24,7 @@ extension TrainingConfig {
         case .mplusDEAT, .deat, .deatP: cifar ? 10.0 / 255 : 1.25 * epsilon
         case .free, .nfgsm: epsilon
         case .fgsmRS, .gradAlign: 1.25 * epsilon
-        case .amata: cifar ? 20.0 / 255 : 2.5 * epsilon  // τ, the total of K(e) steps of τ/K(e)
+        case .amata, .mplusAmata: cifar ? 20.0 / 255 : 2.5 * epsilon  // τ, the total of K(e) steps of τ/K(e)
         case .pgd, .mplusPGD, .trades, .mplusTRADES, .mart, .mplusMART, .fat, .fatTRADES, .fatMART, .mplusFAT:
             cifar ? 2.0 / 255 : 2.5 * epsilon / Double(iterations)
         case .standard: 0

@@ -85,6 +85,11 @@ struct NewMethodTests {
             #expect(steps == run.steps, "E = \(run.epochs)")
             expectClose(steps.map { method.stepSize.value(epsilon: 8.0 / 255, steps: $0) }, run.stepSizes, rtol: 1e-15, "E = \(run.epochs)")
         }
+        // M+Amata: the one M+ rule, starting from Amata's K = 2, with τ/K steps from zero.
+        let mplus = MethodName.mplusAmata.make(config: TrainingConfig.defaults(method: .mplusAmata, dataset: .cifar10))
+        guard case .mPlus(let rule) = mplus.policy else { Issue.record("M+Amata's K must come from the M+ rule"); return }
+        #expect((rule.count, rule.maximum, rule.minimumBudget) == (2, 10, nil))
+        #expect(mplus.settings["step_size"] == "\(20.0 / 255)/n")
         let c = TrainingConfig.defaults(method: .amata, dataset: .cifar10)
         #expect(abs(c.alpha - 20.0 / 255) < 1e-15 && c.iterations == 10 && c.epochs == 50)
         #expect(c.lrMilestones == .halfAndFourFifths)
