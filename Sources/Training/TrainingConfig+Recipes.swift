@@ -112,15 +112,16 @@ extension TrainingConfig {
 
     /// Where each method's reference script decays a multistep rate (docs/methods.md §2.4).
     /// trades_cifar10.py tests `epoch + 1 >= 25` and mart_cifar10.py `epoch >= 25` with 1-based
-    /// epochs: 0-based 23/38 and 24/39 at 50 epochs, kept as the same offsets before E/2 and 4E/5
-    /// at other lengths. mtrades/mmart_cifar10.py decay at 0-based epochs ≥ E/2 and ≥ 4E/5 (with
+    /// epochs: 0-based 23/38 and 24/39 at 50 epochs, scaled to other lengths as ⌊23E/50⌋ and
+    /// ⌊38E/50⌋ (the same fraction of the run; keeping the offsets instead would leave a 5-epoch
+    /// run one epoch at the full rate). mtrades/mmart_cifar10.py decay at 0-based epochs ≥ E/2 and ≥ 4E/5 (with
     /// any model). The DEAT-style scripts use T/2 and 4T/5 minibatches, T/2 and 3T/4 for a
     /// WideResNet on CIFAR-10 (mdeat_cifar100.py has no such branch); train_fgsm.py T/2 and 3T/4.
     static func milestones(method: MethodName, dataset: DatasetName, model: ModelKind, epochs e: Int) -> LearningRateMilestones {
         let half = (e + 1) / 2, fourFifths = (4 * e + 4) / 5  // ⌈E/2⌉, ⌈4E/5⌉: the first epoch ≥ E/2, ≥ 4E/5
         switch method {
-        case .trades: return .epochs([max(half - 2, 0), max(fourFifths - 2, 0)])
-        case .mart: return .epochs([max(half - 1, 0), max(fourFifths - 1, 0)])
+        case .trades: return .epochs([23 * e / 50, 38 * e / 50])
+        case .mart: return .epochs([24 * e / 50, 39 * e / 50])
         case .mplusTRADES, .mplusMART: return .epochs([half, fourFifths])
         case .fgsmRS: return .halfAndThreeQuarters
         default:

@@ -73,10 +73,12 @@ struct RecipeTests {
         }
     }
 
-    @Test("milestone epochs follow the epochs given: TRADES keeps its two-epoch lead before E/2 and 4E/5")
+    @Test("milestone epochs follow the epochs given: TRADES and MART decay at the same fraction of the run as at 50 epochs")
     func milestonesFollowEpochs() {
         let c = TrainingConfig.defaults(method: .trades, dataset: .cifar10, epochs: 20)
-        #expect(c.lrMilestones == .epochs([8, 14]))
+        #expect(c.lrMilestones == .epochs([9, 15]))  // ⌊23·20/50⌋, ⌊38·20/50⌋
+        #expect(TrainingConfig.defaults(method: .trades, dataset: .cifar10, epochs: 5).lrMilestones == .epochs([2, 3]))
+        #expect(TrainingConfig.defaults(method: .mart, dataset: .cifar10, epochs: 100).lrMilestones == .epochs([48, 78]))
         #expect(TrainingConfig.defaults(method: .mplusMART, dataset: .cifar10, epochs: 21).lrMilestones == .epochs([11, 17]))
     }
 
