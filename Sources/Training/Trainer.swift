@@ -202,7 +202,8 @@ public final class Trainer {
         let context = StepContext(
             model: model, optimizer: optimizer, inputScale: inputScale, epsilon: state.config.epsilon, epoch: epoch,
             generator: try Generator(
-                seed: Self.batchSeed(state.config.seed, epoch: epoch, batch: index, rank: parallel?.rank ?? 0), device: x.device))
+                seed: Self.batchSeed(state.config.seed, epoch: epoch, batch: index, rank: parallel?.rank ?? 0), device: x.device),
+            labelSmoothing: state.config.labelSmoothing)
         let input = state.config.channelsLast ? try x.to(memoryFormat: .channelsLast) : x
         guard let autocastType else { return try method.step(images: input, labels: y, context: context) }
         return try Autocast.run(on: x.device, dtype: autocastType) { try method.step(images: input, labels: y, context: context) }
