@@ -3,7 +3,7 @@
 // for CIFAR (docs/methods.md §1.2, §2) and deat's own choices for Fashion-MNIST (§8). Settings
 // added after checkpoints were first written (`keepEpochs`, `worldSize`, `channelsLast`,
 // `autocast`, `setting`, `lrMilestones`, `overfittingGuard`, `rotation`, `accuracyThreshold`,
-// `noiseScale`, `labelSmoothing`) decode to their defaults when an older
+// `noiseScale`, `weightAveraging`, `labelSmoothing`) decode to their defaults when an older
 // checkpoint lacks them (`Defaulted`). The defaults themselves: TrainingConfig+Recipes.swift.
 import DataFormats
 import Datasets
@@ -67,6 +67,9 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     @Defaulted<SettingDefaults.DEATpThreshold> public var accuracyThreshold: Double = 0.4
     /// N-FGSM: the noise is uniform on [−kε, kε] with this k.
     @Defaulted<SettingDefaults.NFGSMNoise> public var noiseScale: Double = 2
+    /// The decay of the weights' exponential moving average, updated once per minibatch; validation
+    /// and the saved models use the average (WeightAverage.swift, docs/methods.md §2.9). 0: off.
+    @Defaulted<SettingDefaults.NoWeightAveraging> public var weightAveraging: Double = 0
     /// Label smoothing of the training loss's cross-entropy, as `F.cross_entropy(label_smoothing=)`;
     /// attacks keep plain cross-entropy (docs/methods.md §2.9). 0: none.
     @Defaulted<SettingDefaults.NoLabelSmoothing> public var labelSmoothing: Double = 0
@@ -110,6 +113,7 @@ public enum SettingDefaults {
     public enum DEATpThreshold: SettingDefault { public static var value: Double { 0.4 } }
     /// N-FGSM's train.py --unif.
     public enum NFGSMNoise: SettingDefault { public static var value: Double { 2 } }
+    public enum NoWeightAveraging: SettingDefault { public static var value: Double { 0 } }
     public enum NoLabelSmoothing: SettingDefault { public static var value: Double { 0 } }
 }
 
