@@ -9,23 +9,28 @@ public enum TrainingLoss {
         try F.klDiv(F.logSoftmax(adversarialLogits, dim: 1), target: F.softmax(naturalLogits, dim: 1), reduction: .sum)
     }
 
-    /// TRADES: CE(f(x), y) + β · KL_sum / B.
-    public static func trades(naturalLogits: Tensor, adversarialLogits: Tensor, labels: Tensor, beta: Double) throws -> Tensor {
+    /// TRADES: CE(f(x), y) + β · KL_sum / B, the CE term smoothed by `labelSmoothing` (§2.9).
+    public static func trades(
+        naturalLogits: Tensor, adversarialLogits: Tensor, labels: Tensor, beta: Double, labelSmoothing: Double = 0
+    ) throws -> Tensor {
         let batch = Double(labels.shape[0])
         let robust = try klSum(adversarialLogits: adversarialLogits, naturalLogits: naturalLogits) / batch
-        return try F.crossEntropy(naturalLogits, target: labels) + robust * beta
+        return try F.crossEntropy(naturalLogits, target: labels, labelSmoothing: labelSmoothing) + robust * beta
     }
 
     /// MART: CE(f(x′), y) + mean_i[−log(1.0001 − p_iŷ + 1e−12)]
     ///       + β · (1/B) Σ_i KL_i(q ‖ p) · (1.0000001 − q_iy),
     /// where ŷ is the most probable wrong class under p = softmax(f(x′)) and q = softmax(f(x)).
-    public static func mart(naturalLogits: Tensor, adversarialLogits: Tensor, labels: Tensor, beta: Double) throws -> Tensor {
+    /// `labelSmoothing` smooths the first CE term only (docs/methods.md §2.9).
+    public static func mart(
+        naturalLogits: Tensor, adversarialLogits: Tensor, labels: Tensor, beta: Double, labelSmoothing: Double = 0
+    ) throws -> Tensor {
         let batch = Double(labels.shape[0])
         let adversarialProbabilities = try F.softmax(adversarialLogits, dim: 1)
         let top2 = try adversarialProbabilities.topk(2, dim: 1).indices
         let first = try top2.select(dim: 1, index: 0), second = try top2.select(dim: 1, index: 1)
         let wrongClass = try Tensor.where(first.eq(labels), second, first)
-        let boosted = try F.crossEntropy(adversarialLogits, target: labels)
+        let boosted = try F.crossEntropy(adversarialLogits, target: labels, labelSmoothing: labelSmoothing)
             + F.nllLoss((1.0001 - adversarialProbabilities + 1e-12).log(), target: wrongClass)
         let naturalProbabilities = try F.softmax(naturalLogits, dim: 1)
         let trueProbability = try naturalProbabilities.gather(dim: 1, indices: labels.unsqueezed(dim: 1)).squeezed(dim: 1)

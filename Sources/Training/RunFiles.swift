@@ -1,9 +1,11 @@
 // RunFiles.swift: a training run's directory.
 //
 //   checkpoint.safetensors  everything needed to resume: model tensors, SGD momentum buffers
-//                           (`optimizer.momentum_buffer.<parameter>`), and the TrainState as JSON
+//                           (`optimizer.momentum_buffer.<parameter>`), with --weight-averaging the
+//                           averaged weights (`weight_average.<key>`), and the TrainState as JSON
 //                           in the metadata — one file, written atomically, so it is never half-new
-//   model.safetensors       the model after the last finished epoch (PyTorch-loadable)
+//   model.safetensors       the model after the last finished epoch (PyTorch-loadable; the averaged
+//                           weights with --weight-averaging, docs/methods.md §2.9)
 //   best.safetensors        the model with the best validation robust accuracy (the paper's selection)
 //   log.jsonl               one EpochRecord per line, rewritten atomically after each epoch
 //   epoch-N.safetensors     the model after epoch N (1-based), with `keepEpochs` only
@@ -23,6 +25,7 @@ public struct RunFiles: Sendable {
     public func epochModel(_ n: Int) -> URL { directory.appendingPathComponent("epoch-\(n).safetensors") }
     static let stateKey = "deat_train_state"
     static let bufferPrefix = "optimizer.momentum_buffer."
+    static let averagePrefix = "weight_average."
 
     /// Creates the directory if needed and checks that it is writable.
     public init(directory: URL) throws {
@@ -38,9 +41,11 @@ public struct RunFiles: Sendable {
         return leftovers
     }
 
-    func saveCheckpoint(_ state: TrainState, model: any Module, optimizer: SGD, metadata: CheckpointMetadata) throws {
+    func saveCheckpoint(
+        _ state: TrainState, model: any Module, optimizer: SGD, average: WeightAverage?, metadata: CheckpointMetadata
+    ) throws {
         let names = model.namedParameters().map(\.name)
-        var tensors = model.stateDict()
+        var tensors = model.stateDict() + Self.averaged(average)
         for (name, buffer) in zip(names, optimizer.momentumBuffers) {
             if let buffer { tensors.append((Self.bufferPrefix + name, buffer)) }
         }
@@ -49,15 +54,21 @@ public struct RunFiles: Sendable {
         try Checkpoint.save(tensors, metadata: entries, to: checkpoint)
     }
 
-    /// The saved state after loading tensors into `model` and `optimizer`; nil when there is no checkpoint.
-    func loadCheckpoint(model: any Module, optimizer: SGD) throws -> TrainState? {
+    /// The averaged weights under their checkpoint keys (none without weight averaging).
+    private static func averaged(_ average: WeightAverage?) -> [(name: String, tensor: Tensor)] {
+        average?.tensors.map { (averagePrefix + $0.name, $0.tensor) } ?? []
+    }
+
+    /// The saved state after loading tensors into `model`, `optimizer` and `average`; nil when
+    /// there is no checkpoint.
+    func loadCheckpoint(model: any Module, optimizer: SGD, average: WeightAverage?) throws -> TrainState? {
         guard FileManager.default.fileExists(atPath: checkpoint.path) else { return nil }
         let file = try Checkpoint.read(checkpoint)
         let state = try readState(file)
         let names = model.namedParameters().map(\.name)
         let parameters = model.parameters()
         // Momentum buffers exist only for parameters that have been stepped; build targets for those present.
-        var targets = model.stateDict()
+        var targets = model.stateDict() + Self.averaged(average)
         var buffers: [Tensor?] = []
         for (name, parameter) in zip(names, parameters) {
             if file[Self.bufferPrefix + name] != nil {

@@ -2,8 +2,10 @@
 // the loop is never copied). Per epoch: minibatches from the seeded loader, the learning rate set
 // once per minibatch, the method's step, the accounting, the M+ decision, validation (clean and
 // PGD-K with the CW loss on the first N test points, docs/methods.md §0), the log line and a
-// checkpoint. A run killed at any moment resumes from its last checkpoint to the same final weights:
-// every random draw is a function of (seed, epoch, batch), and the checkpoint holds the rest.
+// checkpoint. With weight averaging (docs/methods.md §2.9) the average follows every minibatch, and
+// validation and the model files use it while the method trains the raw weights. A run killed at
+// any moment resumes from its last checkpoint to the same final weights: every random draw is a
+// function of (seed, epoch, batch), and the checkpoint holds the rest.
 import Attacks
 import Datasets
 import Foundation
@@ -51,6 +53,11 @@ public final class Trainer {
     private let autocastType: DType?
     /// The current epoch's first minibatch, which the overfitting guard attacks.
     private var firstBatch: (images: Tensor, labels: Tensor)?
+    /// The weights' moving average (nil when off); only the writer keeps one, since only it
+    /// validates and writes files.
+    private let average: WeightAverage?
+    /// The averaged weights under the model's state_dict names; nil without weight averaging.
+    public var averagedWeights: [(name: String, tensor: Tensor)]? { average?.tensors }
 
     /// The dtype the steps autocast to (nil: float32); fp16 is refused with the reason.
     static func autocastType(_ precision: TrainingPrecision) throws -> DType? {
@@ -89,6 +96,8 @@ public final class Trainer {
             shard: try group.map { try DataLoader.Shard(rank: $0.rank, count: $0.worldSize) } ?? .whole)
         parallel?.attach(to: optimizer)
         if config.channelsLast { try model.convert(to: .channelsLast) }
+        let writes = parallel?.isWriter ?? true
+        average = config.weightAveraging > 0 && writes ? try WeightAverage(of: model, decay: config.weightAveraging) : nil
         autocastType = try Self.autocastType(config.autocast)
         inputScale = try Tensor(normalization.std, shape: [1, normalization.std.count, 1, 1], on: device)
         schedule = Self.schedule(config, iterationsPerEpoch: loader.batchesPerEpoch)
@@ -128,7 +137,7 @@ public final class Trainer {
     }
 
     private func loadCheckpoint() throws -> Bool {
-        guard let saved = try files.loadCheckpoint(model: model, optimizer: optimizer) else { return false }
+        guard let saved = try files.loadCheckpoint(model: model, optimizer: optimizer, average: average) else { return false }
         guard saved.config.worldSize == state.config.worldSize else {
             throw TrainingError("\(files.checkpoint.path) was written by \(saved.config.worldSize) process(es); resume it with as many (--nproc-per-node \(saved.config.worldSize)), since the data order depends on it")
         }
@@ -178,6 +187,8 @@ public final class Trainer {
             if index < state.batch { continue }  // resumed mid-epoch: these were trained before the kill
             if let stop = state.config.stopAfterBatches, state.batchesTrained >= stop { return false }
             let result = try step(images: x, labels: y, epoch: epoch, batch: index)
+            // Once per minibatch, after its last optimiser step (docs/methods.md §2.9).
+            try average?.update(from: model, first: state.batchesTrained == 0)
             let wantCheckpoint = Date().timeIntervalSince(lastCheckpoint) > state.config.checkpointMinutes * 60
                 && index + 1 < batches.batchCount
             let checkpoint = try agree(on: result, epoch: epoch, batch: index, wantCheckpoint: wantCheckpoint)
@@ -202,7 +213,8 @@ public final class Trainer {
         let context = StepContext(
             model: model, optimizer: optimizer, inputScale: inputScale, epsilon: state.config.epsilon, epoch: epoch,
             generator: try Generator(
-                seed: Self.batchSeed(state.config.seed, epoch: epoch, batch: index, rank: parallel?.rank ?? 0), device: x.device))
+                seed: Self.batchSeed(state.config.seed, epoch: epoch, batch: index, rank: parallel?.rank ?? 0), device: x.device),
+            labelSmoothing: state.config.labelSmoothing)
         let input = state.config.channelsLast ? try x.to(memoryFormat: .channelsLast) : x
         guard let autocastType else { return try method.step(images: input, labels: y, context: context) }
         return try Autocast.run(on: x.device, dtype: autocastType) { try method.step(images: input, labels: y, context: context) }
@@ -235,7 +247,7 @@ public final class Trainer {
     private func checkpointMidEpoch(epoch: Int) throws {
         try parallel?.combine(&state, epochEnd: false)
         if isWriter {
-            try files.saveCheckpoint(state, model: model, optimizer: optimizer, metadata: metadata(epoch: epoch))
+            try files.saveCheckpoint(state, model: model, optimizer: optimizer, average: average, metadata: metadata(epoch: epoch))
         }
     }
 
@@ -255,7 +267,7 @@ public final class Trainer {
         report(.validating(epoch: epoch))
         // Only the writer validates and writes; the others go on to the next epoch and wait for it
         // in their first collective.
-        let (clean, robust, description) = isWriter ? try validate(epoch: epoch) : (0, 0, "rank 0 only")
+        let (clean, robust, description) = isWriter ? try withEvaluatedWeights { try validate(epoch: epoch) } : (0, 0, "rank 0 only")
         let record = closeEpoch(epoch, iterations: iterations, clean: clean, robust: robust, validation: description, check: check)
         if isWriter { try saveEpochFiles(after: epoch, robust: robust, kept: check?.stopped == nil ? epoch + 1 : epoch) }
         report(.epochFinished(record))
@@ -288,27 +300,37 @@ public final class Trainer {
         return record
     }
 
-    /// best.safetensors (when validation improved), model.safetensors, epoch-N, then the resumable
-    /// checkpoint and the log. `kept` is the epoch (1-based) whose weights the model holds: the
-    /// one before when the overfitting guard stopped the run.
+    /// Runs `body` on the weights that are validated and saved: the average with weight averaging,
+    /// otherwise the model's own.
+    private func withEvaluatedWeights<R>(_ body: () throws -> R) throws -> R {
+        guard let average else { return try body() }
+        return try average.withAveragedWeights(in: model, body)
+    }
+
+    /// best.safetensors (when validation improved), model.safetensors, epoch-N (the averaged
+    /// weights with weight averaging), then the resumable checkpoint and the log. `kept` is the
+    /// epoch (1-based) whose weights the model holds: the one before when the overfitting guard
+    /// stopped the run.
     private func saveEpochFiles(after epoch: Int, robust: Double, kept: Int) throws {
         let meta = metadata(epoch: kept)
+        let weights = average?.tensors ?? model.stateDict()
         // Without validation (the fast setting) no epoch is selected, so there is no best file.
         if validation.count > 0, robust > state.bestRobustAccuracy {
             state.bestRobustAccuracy = robust
-            try Checkpoint.save(model, metadata: meta, to: files.best)
+            try Checkpoint.save(weights, metadata: meta.entries, to: files.best)
         }
-        try Checkpoint.save(model, metadata: meta, to: files.model)
+        try Checkpoint.save(weights, metadata: meta.entries, to: files.model)
         // Before the resumable checkpoint: a kill in between redoes the epoch and rewrites this file.
-        if state.config.keepEpochs, kept == epoch + 1 { try Checkpoint.save(model, metadata: meta, to: files.epochModel(epoch + 1)) }
-        try files.saveCheckpoint(state, model: model, optimizer: optimizer, metadata: meta)
+        if state.config.keepEpochs, kept == epoch + 1 { try Checkpoint.save(weights, metadata: meta.entries, to: files.epochModel(epoch + 1)) }
+        try files.saveCheckpoint(state, model: model, optimizer: optimizer, average: average, metadata: meta)
         try files.writeLog(state.records)
     }
 
     /// The overfitting guard's check after `epoch` (nil when it is off). When it fires, the model
     /// of the epoch before comes back from model.safetensors (written after that epoch) and the
-    /// run ends (OverfittingGuard.swift). Every process checks its own first batch and all take
-    /// the mean, so they stop together.
+    /// run ends (OverfittingGuard.swift); with weight averaging that file holds the epoch's average,
+    /// which becomes both the raw weights and the average (docs/methods.md §2.9). Every process
+    /// checks its own first batch and all take the mean, so they stop together.
     private func checkOverfitting(epoch: Int) throws -> (accuracy: Double, stopped: String?)? {
         guard state.config.overfittingGuard, let (x, y) = firstBatch else { return nil }
         let generator = try Generator(
@@ -317,7 +339,10 @@ public final class Trainer {
         let accuracy = try parallel?.mean(own) ?? own
         let previous = state.overfitting.previousAccuracy
         guard state.overfitting.record(accuracy, epoch: epoch) else { return (accuracy, nil) }
-        if isWriter { try Checkpoint.load(Checkpoint.read(files.model), into: model.stateDict(), source: files.model.lastPathComponent) }
+        if isWriter {
+            try Checkpoint.load(Checkpoint.read(files.model), into: model.stateDict(), source: files.model.lastPathComponent)
+            try average?.update(from: model, first: true)
+        }
         let why = String(
             format: "catastrophic overfitting: PGD-5 accuracy on the first training batch fell from %.4f to %.4f; kept the model of epoch %d",
             previous, accuracy, epoch)

@@ -2,8 +2,10 @@
 // `deat train --resume DIR` rebuilds exactly the same run. Defaults per dataset follow the paper
 // for CIFAR (docs/methods.md §1.2, §2) and deat's own choices for Fashion-MNIST (§8). Settings
 // added after checkpoints were first written (`keepEpochs`, `worldSize`, `channelsLast`,
-// `autocast`, `setting`, `lrMilestones`, `overfittingGuard`, `rotation`, `accuracyThreshold`, `fatTau`, `noiseScale`, `alignmentWeight`) decode to their defaults when an
-// older checkpoint lacks them (`Defaulted`). The defaults themselves: TrainingConfig+Recipes.swift.
+// `autocast`, `setting`, `lrMilestones`, `overfittingGuard`, `rotation`, `accuracyThreshold`,
+// `fatTau`, `noiseScale`, `alignmentWeight`, `weightAveraging`, `labelSmoothing`) decode to their
+// defaults when an older checkpoint lacks them (`Defaulted`). The defaults themselves:
+// TrainingConfig+Recipes.swift.
 import DataFormats
 import Datasets
 import Models
@@ -70,6 +72,12 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     @Defaulted<SettingDefaults.GradAlignLambda> public var alignmentWeight: Double = 0.2
     /// N-FGSM: the noise is uniform on [−kε, kε] with this k.
     @Defaulted<SettingDefaults.NFGSMNoise> public var noiseScale: Double = 2
+    /// The decay of the weights' exponential moving average, updated once per minibatch; validation
+    /// and the saved models use the average (WeightAverage.swift, docs/methods.md §2.9). 0: off.
+    @Defaulted<SettingDefaults.NoWeightAveraging> public var weightAveraging: Double = 0
+    /// Label smoothing of the training loss's cross-entropy, as `F.cross_entropy(label_smoothing=)`;
+    /// attacks keep plain cross-entropy (docs/methods.md §2.9). 0: none.
+    @Defaulted<SettingDefaults.NoLabelSmoothing> public var labelSmoothing: Double = 0
 
     /// What the loader does to every training batch.
     public var augmentation: Augmentation { augment ? .cropFlip(padding: 4, rotation: rotation) : .none }
@@ -114,6 +122,8 @@ public enum SettingDefaults {
     public enum GradAlignLambda: SettingDefault { public static var value: Double { 0.2 } }
     /// N-FGSM's train.py --unif.
     public enum NFGSMNoise: SettingDefault { public static var value: Double { 2 } }
+    public enum NoWeightAveraging: SettingDefault { public static var value: Double { 0 } }
+    public enum NoLabelSmoothing: SettingDefault { public static var value: Double { 0 } }
 }
 
 /// A setting that decodes to `Default.value` when its key is missing, and is encoded as the plain

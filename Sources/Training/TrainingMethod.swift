@@ -17,14 +17,20 @@ public struct StepContext {
     /// Randomness for this minibatch only (δ initialisation), derived from (seed, epoch, batch), so a
     /// resumed run draws the same numbers without saving generator state.
     public let generator: Generator
+    /// Label smoothing of the training loss's cross-entropy, in [0, 1); attack losses never use it
+    /// (docs/methods.md §2.9). Passed here so that no method stores a setting of its own for it.
+    public let labelSmoothing: Double
 
-    public init(model: any Layer, optimizer: SGD, inputScale: Tensor, epsilon: Double, epoch: Int, generator: Generator) {
+    public init(
+        model: any Layer, optimizer: SGD, inputScale: Tensor, epsilon: Double, epoch: Int, generator: Generator, labelSmoothing: Double = 0
+    ) {
         self.model = model
         self.optimizer = optimizer
         self.inputScale = inputScale
         self.epsilon = epsilon
         self.epoch = epoch
         self.generator = generator
+        self.labelSmoothing = labelSmoothing
     }
 }
 

@@ -42,6 +42,14 @@ public struct FixtureFile: Decodable, Sendable {
         self = try JSONDecoder().decode(FixtureFile.self, from: Data(contentsOf: url))
     }
 
+    /// `Fixtures/NAME.json` among a test target's resources (pass its `Bundle.module`).
+    public init(resource name: String, in bundle: Bundle) throws {
+        guard let url = bundle.url(forResource: name, withExtension: "json", subdirectory: "Fixtures") else {
+            throw TorchError("Fixtures/\(name).json is not among the test target's resources (regenerate it with scripts/fixtures/)")
+        }
+        try self.init(contentsOf: url)
+    }
+
     public func named(_ name: String) throws -> FixtureCase {
         guard let c = cases[name] else { throw TorchError("fixture file has no case '\(name)' (regenerate with \(generator))") }
         return c

@@ -9,7 +9,7 @@ import Training
 
 struct TrainingConfigTests {
     /// A config as checkpoints stored it before keepEpochs, worldSize, channelsLast, autocast, setting,
-    /// lrMilestones, overfittingGuard and rotation existed.
+    /// lrMilestones, overfittingGuard, rotation, weightAveraging and labelSmoothing existed.
     static let oldJSON = """
         {"method":"mplus-deat","model":"wide-resnet-34-10","dataset":"cifar10","dataDirectory":"/d","epochs":3,
          "batchSize":128,"epsilon":0.031,"alpha":0.039,"gamma":1.01,"iterations":8,"linearEvery":3,"beta":6,
@@ -31,6 +31,8 @@ struct TrainingConfigTests {
         #expect(config.lrMilestones == .halfAndFourFifths)
         #expect(config.overfittingGuard == false)
         #expect(config.rotation == 0 && config.augmentation == .cropFlip(padding: 4))
+        // Trained before weight averaging and label smoothing: neither.
+        #expect(config.weightAveraging == 0 && config.labelSmoothing == 0)
         // Equal to the same settings made today, so `--resume` accepts the old run.
         var today = TrainingConfig.defaults(method: .mplusDEAT, dataset: .cifar10, epsilon: 0.031)
         (today.model, today.dataDirectory, today.epochs, today.alpha, today.seed, today.validationSize) =
@@ -43,6 +45,7 @@ struct TrainingConfigTests {
         var config = TrainingConfig.defaults(method: .trades, dataset: .fashionMNIST)
         (config.keepEpochs, config.worldSize, config.channelsLast, config.autocast) = (true, 2, true, precision)
         (config.setting, config.lrMilestones, config.overfittingGuard, config.rotation) = (.fast, .epochs([3, 7]), true, 12.5)
+        (config.weightAveraging, config.labelSmoothing) = (0.9995, 0.1)
         let decoded = try JSONDecoder().decode(TrainingConfig.self, from: JSONEncoder().encode(config))
         #expect(decoded == config)
     }

@@ -55,6 +55,8 @@ struct Train: ParsableCommand {
     @Option(help: "Learning-rate schedule, stepped per minibatch: multistep, cyclic, cosine, constant (default: the setting's; multistep in standard, cyclic in fast and for FGSM-RS).") var lrSchedule: TrainingConfig.ScheduleName?
     @Option(help: "Where multistep decays ×0.1: fractions of the run (1/2,4/5) or 0-based epochs (23,38) (default: the method's reference script's).") var lrMilestones: LearningRateMilestones?
     @Option(help: "The catastrophic-overfitting guard of FGSM-RS (train_fgsm.py): after every epoch, PGD-5 on the epoch's first batch; stop and keep the epoch before when its accuracy drops by more than 0.2: on or off (default: on for the single-step methods fgsm-rs, nfgsm and gradalign, off otherwise).") var overfittingGuard: Toggle?
+    @Option(help: ArgumentHelp("Keep an exponential moving average of the weights and BatchNorm buffers, updated after every minibatch as avg = decay·avg + (1 − decay)·w: validation, best.safetensors and model.safetensors use the average while training goes on with the raw weights; e.g. 0.9995 (default: off).", valueName: "decay")) var weightAveraging: Double?
+    @Option(help: ArgumentHelp("Label smoothing of the training loss's cross-entropy, as PyTorch's F.cross_entropy(label_smoothing=s); the attacks keep plain cross-entropy (default: 0).", valueName: "s")) var labelSmoothing: Double?
     @Option(help: "SGD momentum (default: 0.9).") var momentum: Double?
     @Option(help: "Weight decay, PyTorch-style coupled (default: 5e-4).") var weightDecay: Double?
     @Option(help: "Minibatch size (default: 128).") var batchSize: Int?
@@ -93,6 +95,7 @@ struct Train: ParsableCommand {
                 ("--magnitude-source", magnitudeSource != nil), ("--data-dir", dataDir != nil), ("--setting", setting != nil),
                 ("--lr-milestones", lrMilestones != nil), ("--overfitting-guard", overfittingGuard != nil),
                 ("--channels-last", channelsLast), ("--autocast", autocast != nil),
+                ("--weight-averaging", weightAveraging != nil), ("--label-smoothing", labelSmoothing != nil),
             ]
             if let (flag, _) = given.first(where: \.1) {
                 throw ValidationError("--resume continues a run with its saved settings; drop \(flag)")
@@ -116,6 +119,12 @@ struct Train: ParsableCommand {
         }
         if let fatTau, fatTau < 0 { throw ValidationError("--fat-tau must not be negative, got \(fatTau)") }
         if let noiseScale, !(noiseScale >= 0 && noiseScale.isFinite) { throw ValidationError("--noise-scale must be a number ≥ 0, got \(noiseScale)") }
+        if let weightAveraging, !(weightAveraging > 0 && weightAveraging < 1) {
+            throw ValidationError("--weight-averaging is the average's decay and must be between 0 and 1 (both excluded), got \(weightAveraging)")
+        }
+        if let labelSmoothing, !(labelSmoothing >= 0 && labelSmoothing < 1) {
+            throw ValidationError("--label-smoothing must be at least 0 and below 1, got \(labelSmoothing)")
+        }
         if let rotation, !(0...180).contains(rotation) { throw ValidationError("--rotation must be between 0 and 180 degrees, got \(rotation)") }
         let augments = augment.map { $0 == .on } ?? (Augmentation.defaultTraining(for: dataset ?? .fashionMNIST) != .none)
         if let rotation, rotation > 0, !augments {
@@ -153,6 +162,8 @@ struct Train: ParsableCommand {
         if let lrSchedule { c.schedule = lrSchedule }
         if let lrMilestones { c.lrMilestones = lrMilestones }
         if let overfittingGuard { c.overfittingGuard = overfittingGuard == .on }
+        if let weightAveraging { c.weightAveraging = weightAveraging }
+        if let labelSmoothing { c.labelSmoothing = labelSmoothing }
         if let momentum { c.momentum = momentum }
         if let weightDecay { c.weightDecay = weightDecay }
         if let batchSize { c.batchSize = batchSize }

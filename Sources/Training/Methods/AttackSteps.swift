@@ -89,8 +89,11 @@ protocol AttackObjective {
     var settings: [String: String] { get }
     /// The loss the attack ascends at x + δ.
     func attackLoss(model: any Layer, images x: Tensor, labels y: Tensor, delta d: Tensor) throws -> Tensor
-    /// The training loss at the final δ, and the logits the accuracy is read from.
-    func trainingLoss(model: any Layer, images x: Tensor, labels y: Tensor, delta d: Tensor) throws -> (loss: Tensor, logits: Tensor)
+    /// The training loss at the final δ, its cross-entropy smoothed by `labelSmoothing`, and the
+    /// logits the accuracy is read from.
+    func trainingLoss(
+        model: any Layer, images x: Tensor, labels y: Tensor, delta d: Tensor, labelSmoothing: Double
+    ) throws -> (loss: Tensor, logits: Tensor)
 }
 
 /// An objective weighted by β (TRADES, MART); both start at δ = 0.001·N(0, 1).
@@ -130,7 +133,7 @@ struct AttackStepMethod<Objective: AttackObjective>: TrainingMethod {
         return try trainOnPerturbation(
             delta, attackGradient: attackGradient, source: magnitudeSource, labels: y, context: c,
             passes: (steps * forward.perAttackStep + forward.training, steps + 1)
-        ) { d in try objective.trainingLoss(model: c.model, images: x, labels: y, delta: d) }
+        ) { d in try objective.trainingLoss(model: c.model, images: x, labels: y, delta: d, labelSmoothing: c.labelSmoothing) }
     }
 }
 

@@ -44,7 +44,7 @@ public struct DEAT: TrainingMethod {
         for _ in 0..<replays {
             let d = try delta.detached().requiringGrad()
             let logits = try c.model(x + d)
-            let loss = try F.crossEntropy(logits, target: y)
+            let loss = try F.crossEntropy(logits, target: y, labelSmoothing: c.labelSmoothing)
             try c.optimizer.zeroGrad()
             try loss.backward()
             let g = try d.grad ?? d.zerosLike()

@@ -36,17 +36,17 @@ enum FriendlyObjective: Sendable, Equatable {
     /// Forward passes of the update: f(x + δ), or f(x) and f(x + δ).
     var trainingForwardPasses: Int { self == .crossEntropy ? 1 : 2 }
 
-    func trainingLoss(model: any Layer, images x: Tensor, labels y: Tensor, delta d: Tensor) throws -> (loss: Tensor, logits: Tensor) {
+    func trainingLoss(model: any Layer, images x: Tensor, labels y: Tensor, delta d: Tensor, labelSmoothing: Double) throws -> (loss: Tensor, logits: Tensor) {
         switch self {
         case .crossEntropy:
-            return try PGDObjective().trainingLoss(model: model, images: x, labels: y, delta: d)
+            return try PGDObjective().trainingLoss(model: model, images: x, labels: y, delta: d, labelSmoothing: labelSmoothing)
         case .trades(let beta):
             // fat_trade_cifar10.py's TRADES_loss: one natural forward, then the adversarial one.
             let natural = try model(x)
             let adversarial = try model(x + d)
-            return (try TrainingLoss.trades(naturalLogits: natural, adversarialLogits: adversarial, labels: y, beta: beta), adversarial)
+            return (try TrainingLoss.trades(naturalLogits: natural, adversarialLogits: adversarial, labels: y, beta: beta, labelSmoothing: labelSmoothing), adversarial)
         case .mart(let beta):
-            return try MARTObjective(beta: beta).trainingLoss(model: model, images: x, labels: y, delta: d)
+            return try MARTObjective(beta: beta).trainingLoss(model: model, images: x, labels: y, delta: d, labelSmoothing: labelSmoothing)
         }
     }
 }
@@ -129,6 +129,6 @@ struct FriendlyAdversarialTraining: TrainingMethod {
         return try trainOnPerturbation(
             delta, attackGradient: gradient, source: .lastAttackStep, labels: y, context: c,
             passes: (attackForwards + objective.trainingForwardPasses, steps + 1)
-        ) { d in try objective.trainingLoss(model: c.model, images: x, labels: y, delta: d) }
+        ) { d in try objective.trainingLoss(model: c.model, images: x, labels: y, delta: d, labelSmoothing: c.labelSmoothing) }
     }
 }

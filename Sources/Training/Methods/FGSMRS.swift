@@ -28,7 +28,7 @@ struct FGSMRS: TrainingMethod {
         let g = try grad(of: attackLoss, wrt: start)
         let delta = try ascend(start, gradient: g, stepSize: stepSize, epsilon: c.epsilon, box: box)
         return try trainOnPerturbation(delta, attackGradient: g, source: .lastAttackStep, labels: y, context: c, passes: (2, 2)) { d in
-            try PGDObjective().trainingLoss(model: c.model, images: x, labels: y, delta: d)
+            try PGDObjective().trainingLoss(model: c.model, images: x, labels: y, delta: d, labelSmoothing: c.labelSmoothing)
         }
     }
 }

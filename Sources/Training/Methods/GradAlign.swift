@@ -51,7 +51,7 @@ struct GradAlign: TrainingMethod {
         let noise = try box.clip(initialPerturbation(.uniform, like: x, radius: c.epsilon, generator: c.generator))
         return try trainOnPerturbation(delta, attackGradient: g, source: .lastAttackStep, labels: y, context: c, passes: (3, 3)) { d in
             // train.py's order: the training forward, then the regulariser's.
-            let (loss, logits) = try PGDObjective().trainingLoss(model: c.model, images: x, labels: y, delta: d)
+            let (loss, logits) = try PGDObjective().trainingLoss(model: c.model, images: x, labels: y, delta: d, labelSmoothing: c.labelSmoothing)
             let reg = try Self.regularizer(model: c.model, images: x, labels: y, firstGradient: g, noise: noise, lambda: lambda)
             return (try loss + reg, logits)
         }

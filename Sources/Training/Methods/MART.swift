@@ -16,10 +16,13 @@ struct MARTObjective: RegularizedObjective {
         try F.crossEntropy(model(x + d), target: y)
     }
 
-    func trainingLoss(model: any Layer, images x: Tensor, labels y: Tensor, delta d: Tensor) throws -> (loss: Tensor, logits: Tensor) {
+    func trainingLoss(
+        model: any Layer, images x: Tensor, labels y: Tensor, delta d: Tensor, labelSmoothing: Double
+    ) throws -> (loss: Tensor, logits: Tensor) {
         // mart.py's order (natural first): it fixes how BatchNorm's running statistics move.
         let natural = try model(x)
         let adversarial = try model(x + d)
-        return (try TrainingLoss.mart(naturalLogits: natural, adversarialLogits: adversarial, labels: y, beta: beta), adversarial)
+        let loss = try TrainingLoss.mart(naturalLogits: natural, adversarialLogits: adversarial, labels: y, beta: beta, labelSmoothing: labelSmoothing)
+        return (loss, adversarial)
     }
 }

@@ -36,7 +36,7 @@ struct NFGSM: TrainingMethod {
         let eta = try box.clip(initialPerturbation(.uniform, like: x, radius: noiseScale * c.epsilon, generator: c.generator))
         let (delta, g) = try Self.perturbation(model: c.model, images: x, labels: y, noise: eta, stepSize: stepSize, box: box)
         return try trainOnPerturbation(delta, attackGradient: g, source: .lastAttackStep, labels: y, context: c, passes: (2, 2)) { d in
-            try PGDObjective().trainingLoss(model: c.model, images: x, labels: y, delta: d)
+            try PGDObjective().trainingLoss(model: c.model, images: x, labels: y, delta: d, labelSmoothing: c.labelSmoothing)
         }
     }
 }

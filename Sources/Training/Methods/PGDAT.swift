@@ -21,9 +21,11 @@ struct PGDObjective: AttackObjective {
         try F.crossEntropy(model(x + d), target: y)
     }
 
-    func trainingLoss(model: any Layer, images x: Tensor, labels y: Tensor, delta d: Tensor) throws -> (loss: Tensor, logits: Tensor) {
+    func trainingLoss(
+        model: any Layer, images x: Tensor, labels y: Tensor, delta d: Tensor, labelSmoothing: Double
+    ) throws -> (loss: Tensor, logits: Tensor) {
         let logits = try model(x + d)
-        return (try F.crossEntropy(logits, target: y), logits)
+        return (try F.crossEntropy(logits, target: y, labelSmoothing: labelSmoothing), logits)
     }
 }
 

@@ -12,7 +12,7 @@ struct Standard: TrainingMethod {
     func step(images x: Tensor, labels y: Tensor, context c: StepContext) throws -> StepResult {
         let input = try x.detached().requiringGrad()
         let logits = try c.model(input)
-        let loss = try F.crossEntropy(logits, target: y)
+        let loss = try F.crossEntropy(logits, target: y, labelSmoothing: c.labelSmoothing)
         try c.optimizer.zeroGrad()
         try loss.backward()
         try c.optimizer.step()

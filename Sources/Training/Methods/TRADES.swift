@@ -20,10 +20,12 @@ struct TRADESObjective: RegularizedObjective {
         try TrainingLoss.klSum(adversarialLogits: model(x + d), naturalLogits: model(x))
     }
 
-    func trainingLoss(model: any Layer, images x: Tensor, labels y: Tensor, delta d: Tensor) throws -> (loss: Tensor, logits: Tensor) {
+    func trainingLoss(
+        model: any Layer, images x: Tensor, labels y: Tensor, delta d: Tensor, labelSmoothing: Double
+    ) throws -> (loss: Tensor, logits: Tensor) {
         let natural = try model(x)
         let adversarial = try model(x + d)
         let robust = try TrainingLoss.klSum(adversarialLogits: adversarial, naturalLogits: model(x)) * (beta / Double(y.shape[0]))
-        return (try F.crossEntropy(natural, target: y) + robust, adversarial)
+        return (try F.crossEntropy(natural, target: y, labelSmoothing: labelSmoothing) + robust, adversarial)
     }
 }
