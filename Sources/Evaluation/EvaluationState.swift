@@ -3,6 +3,7 @@
 // current attack got, rewritten atomically after every attack batch so that a killed `deat eval`
 // continues where it stopped.
 import Foundation
+import NN
 import SafeTensors
 import Storage
 
@@ -24,6 +25,11 @@ public struct AttackOutcome: Codable, Sendable, Equatable {
     public var minValue: Double
     public var maxValue: Double
     public var seconds: Double
+    /// The attack's own passes through the model (§10.5): PGD-K makes K + 1 forwards and K backwards
+    /// per attacked point.
+    public var passes: PassCount
+    /// The evaluator's fresh forward pass of every returned image (§1), one per attacked point.
+    public var verificationForwards: Int
 }
 
 /// Everything needed to continue an evaluation; `fingerprint` ties it to one configuration.
@@ -36,11 +42,20 @@ public struct EvaluationState: Codable, Sendable {
     public var currentPending: [Int]?
     public var currentDone: Int
     public var current: AttackOutcome?
+    /// The forward passes of the clean accuracy (one per point).
+    public var cleanPasses: PassCount
+    /// Per point: the index of the attack that broke it, or −1.
+    public var brokenBy: [Int]
+    /// Whether every broken point's image was kept (`--save-adversarial`, AdversarialImages.swift).
+    public var keepsAdversarial: Bool
 
-    public init(fingerprint: String, clean: [Bool]) {
+    public init(fingerprint: String, clean: [Bool], cleanPasses: PassCount, keepsAdversarial: Bool) {
         self.fingerprint = fingerprint
         self.clean = clean
         self.robust = clean
+        self.cleanPasses = cleanPasses
+        self.brokenBy = Array(repeating: -1, count: clean.count)
+        self.keepsAdversarial = keepsAdversarial
         self.completed = []
         self.currentPending = nil
         self.currentDone = 0
