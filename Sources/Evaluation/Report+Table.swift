@@ -38,6 +38,7 @@ extension EvaluationReport {
                     .joined(separator: ", "))
         }
         for f in flags { lines.append("warning [\(f.name)]: \(f.message)") }
-        return lines.joined(separator: "\n")
+        // The clean row ends in empty columns; no line keeps trailing blanks.
+        return lines.map { $0.replacingOccurrences(of: " +$", with: "", options: .regularExpression) }.joined(separator: "\n")
     }
 }
