@@ -159,7 +159,7 @@ let package = Package(
         .testTarget(name: "EvaluationTests", dependencies: ["Torch", "NN", "DataFormats", "Datasets", "Attacks", "Evaluation", "Models", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "TrainingTests", dependencies: ["Torch", "NN", "SafeTensors", "Storage", "Training", "Models", "DataFormats", "Datasets", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "DeatCLITests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Training", "Evaluation", "Models", "Torch", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Training", "Evaluation", "Attacks", "Models", "NN", "Torch", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "BenchmarksTests", dependencies: ["Torch", "Benchmarks", "Training", "TestSupport"], swiftSettings: swiftSettings),
     ]
 )

@@ -21,6 +21,14 @@ public enum AttackSuite {
         ]
     }
 
+    /// Whether `attacks` are AutoAttack standard with the reference budgets (§10.1, §11): the only
+    /// list whose result a report may give as RobustBench's `autoattack_acc`.
+    public static func isStandard(_ attacks: [any Attack], epsilon: Double) -> Bool {
+        let reference = autoAttackStandard(epsilon: epsilon)
+        return attacks.count == reference.count
+            && zip(attacks, reference).allSatisfy { $0.name == $1.name && $0.parameters == $1.parameters }
+    }
+
     /// What to use instead of the items that exist only for L∞ (§5, §10.1). Under L2 each would be
     /// weaker than its name says: FAB-T's and FGSM's steps are L∞ steps whose images mostly fail
     /// the L2 check, and Square and AutoAttack standard would silently lose stages. `parse` refuses

@@ -15,7 +15,7 @@ func rows(_ t: Tensor, _ index: Tensor) throws -> Tensor {
 }
 
 /// A copy of `full` with its rows `index` replaced by `values` (`full[index] = values`).
-func puttingRows(_ full: Tensor, _ index: Tensor, _ values: Tensor) throws -> Tensor {
+public func puttingRows(_ full: Tensor, _ index: Tensor, _ values: Tensor) throws -> Tensor {
     guard index.count > 0 else { return full }
     let shape = values.shape
     let spread = try index.reshaped([-1] + Array(repeating: 1, count: shape.count - 1)).expanded(to: shape)
@@ -63,6 +63,8 @@ func lossAndGradient(
         let logits = try model(input)
         let perExample = try loss(logits)
         let gradient = try grad(of: perExample.sum(), wrt: input)
+        // The one input gradient attacks take: counted here (docs/attacks.md §10.5).
+        ModelPasses.recordBackward(rows: x.shape.first ?? 1)
         return (try logits.detached(), try perExample.detached(), gradient)
     }
 }

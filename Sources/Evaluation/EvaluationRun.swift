@@ -1,6 +1,7 @@
 // EvaluationRun.swift: `deat eval` as a library call (docs/attacks.md §1, §10): load a checkpoint
 // and the first N test points, check that they fit, run the attack list point-wise worst case with
-// a resumable state file, add the sanity flags (and an optional ε-sweep), and write the JSON report.
+// a resumable state file, add the sanity flags (and an optional ε-sweep), and write the JSON report
+// and, when asked, the adversarial images (docs/attacks.md §10.6).
 // The CLI parses the options into `EvaluationSettings`, then prints what `prepare` and `run` return.
 //
 //   var settings = EvaluationSettings(modelFile: URL(fileURLWithPath: "runs/m/best.safetensors"))
@@ -40,6 +41,8 @@ public struct EvaluationSettings: Sendable {
     /// Points of the ε-sweep sanity check (0: off).
     public var sweepPoints = 0
     public var seed: UInt64 = 0
+    /// Where to save every point's final input (`--save-adversarial`); nil: not saved.
+    public var adversarialFile: URL?
 
     public init(modelFile: URL) {
         self.modelFile = modelFile
@@ -76,12 +79,15 @@ public struct EvaluationRun {
         stateFile = settings.stateFile ?? URL(fileURLWithPath: reportFile.path + ".state")
         // Before any work: an unwritable place for the results fails now, not after the attacks.
         var removed: [String] = []
-        for file in [reportFile, stateFile] {
+        for file in [reportFile, stateFile] + [settings.adversarialFile].compactMap({ $0 }) {
             try OutputDirectory.prepare(parentOf: file)
             removed += AtomicFile.removeLeftovers(of: file)
         }
         removedTemporaries = removed
-        if settings.fresh { try? FileManager.default.removeItem(at: stateFile) }
+        if settings.fresh {
+            try? FileManager.default.removeItem(at: stateFile)
+            try? FileManager.default.removeItem(at: AdversarialImages.directory(besides: stateFile))
+        }
 
         let directory = settings.dataDirectory ?? URL(fileURLWithPath: dataset.defaultDirectory ?? ".")
         let testSet = try loadImageSet(dataset, split: .test, directory: directory)
@@ -108,7 +114,8 @@ public struct EvaluationRun {
             model: model, attacks: attacks, norm: settings.norm, epsilon: epsilon.value, batchSize: settings.batchSize,
             seed: settings.seed, stateFile: stateFile)
         evaluator.progress = progress
-        let result = try evaluator.run(images: images, labels: labels)
+        evaluator.keepAdversarial = settings.adversarialFile != nil
+        let (result, adversarial) = try evaluator.runKeepingAdversarial(images: images, labels: labels)
         flags += [SanityChecks.squareBeatsWhiteBox(result)].compactMap { $0 }
         let (sweep, sweepFlags) = try epsilonSweep()
         flags += sweepFlags
@@ -117,10 +124,27 @@ public struct EvaluationRun {
             norm: settings.norm.rawValue, epsilon: epsilon.value, epsilonText: epsilon.text, attackSet: settings.attacks,
             seed: settings.seed, device: device.description, dtype: "float32", threads: Runtime.threads,
             batchSize: settings.batchSize, flags: flags, totalSeconds: Date().timeIntervalSince(started),
-            deatVersion: Runtime.deatVersion)
+            deatVersion: Runtime.deatVersion, labels: try labels.ints(), modelName: modelName, architecture: kind.description,
+            standardAutoAttack: AttackSuite.isStandard(attacks, epsilon: epsilon.value))
         report.epsilonSweep = sweep.isEmpty ? nil : sweep.map { [$0.epsilon, $0.robustAccuracy] }
+        if let file = settings.adversarialFile, let adversarial {
+            try AdversarialFile.write(
+                images: adversarial, clean: images, labels: labels, brokenBy: result.brokenBy, attackNames: attacks.map(\.name),
+                model: model, norm: settings.norm, epsilon: epsilon.value, batchSize: settings.batchSize,
+                metadata: [
+                    "model": settings.modelFile.relativePath, "dataset": dataset.rawValue, "split": "test", "norm": settings.norm.rawValue,
+                    "epsilon": "\(epsilon.value)", "attack_set": settings.attacks, "seed": "\(settings.seed)", "deat_version": Runtime.deatVersion,
+                ], to: file)
+            report.adversarialFile = file.relativePath
+        }
         try AtomicFile.write(report.json(), to: reportFile)
         return Outcome(report: report, resumed: result.resumed, sweep: sweep)
+    }
+
+    /// RobustBench's `model_name`: the run directory and the checkpoint's stem, "run/best".
+    private var modelName: String {
+        let file = settings.modelFile.standardizedFileURL
+        return file.deletingLastPathComponent().lastPathComponent + "/" + file.deletingPathExtension().lastPathComponent
     }
 
     /// The model-level checks on the first batch: randomness, softmax outputs, zero gradients.

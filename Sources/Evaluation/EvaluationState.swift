@@ -3,6 +3,7 @@
 // current attack got, rewritten atomically after every attack batch so that a killed `deat eval`
 // continues where it stopped.
 import Foundation
+import NN
 import SafeTensors
 import Storage
 
@@ -24,7 +25,15 @@ public struct AttackOutcome: Codable, Sendable, Equatable {
     public var minValue: Double
     public var maxValue: Double
     public var seconds: Double
+    /// The attack's own passes through the model (§10.5): PGD-K makes K + 1 forwards and K backwards
+    /// per attacked point.
+    public var passes: PassCount
+    /// The evaluator's fresh forward pass of every returned image (§1), one per attacked point.
+    public var verificationForwards: Int
 }
+
+/// The one field every deat evaluation state has had.
+private struct OnlyFingerprint: Decodable { let fingerprint: String }
 
 /// Everything needed to continue an evaluation; `fingerprint` ties it to one configuration.
 public struct EvaluationState: Codable, Sendable {
@@ -36,11 +45,20 @@ public struct EvaluationState: Codable, Sendable {
     public var currentPending: [Int]?
     public var currentDone: Int
     public var current: AttackOutcome?
+    /// The forward passes of the clean accuracy (one per point).
+    public var cleanPasses: PassCount
+    /// Per point: the index of the attack that broke it, or −1.
+    public var brokenBy: [Int]
+    /// Whether every broken point's image was kept (`--save-adversarial`, AdversarialImages.swift).
+    public var keepsAdversarial: Bool
 
-    public init(fingerprint: String, clean: [Bool]) {
+    public init(fingerprint: String, clean: [Bool], cleanPasses: PassCount, keepsAdversarial: Bool) {
         self.fingerprint = fingerprint
         self.clean = clean
         self.robust = clean
+        self.cleanPasses = cleanPasses
+        self.brokenBy = Array(repeating: -1, count: clean.count)
+        self.keepsAdversarial = keepsAdversarial
         self.completed = []
         self.currentPending = nil
         self.currentDone = 0
@@ -50,9 +68,16 @@ public struct EvaluationState: Codable, Sendable {
     /// Reads a state file; nil when it does not exist.
     public static func load(_ url: URL) throws -> EvaluationState? {
         guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        let data = try Data(contentsOf: url)
         do {
-            return try JSONDecoder().decode(EvaluationState.self, from: Data(contentsOf: url))
+            return try JSONDecoder().decode(EvaluationState.self, from: data)
         } catch {
+            // A state of an earlier deat has the fingerprint but not the pass counts (§10.5), which
+            // cannot be made up afterwards: say so, rather than call it foreign.
+            if (try? JSONDecoder().decode(OnlyFingerprint.self, from: data)) != nil {
+                throw EvaluationError(
+                    "\(url.path) was written by an earlier deat that did not count passes through the model, so it cannot be continued; run again with --fresh to start over")
+            }
             throw EvaluationError("\(url.path): not a deat evaluation state file (\(error)); delete it to start over")
         }
     }

@@ -1,7 +1,8 @@
 // RobustAccuracy.swift: the evaluator of docs/attacks.md §1: clean accuracy and the point-wise worst
 // case over a list of attacks on the same N points. Each attack runs only on the points still
 // robust; a point is broken only if a fresh eval-mode forward pass misclassifies the returned
-// image and the image is admissible. Robust accuracy divides by all N. Resumable (§10.4).
+// image and the image is admissible. Robust accuracy divides by all N. Resumable (§10.4). Every
+// pass through the model is counted, per stage (§10.5).
 import Attacks
 import Foundation
 import NN
@@ -28,6 +29,15 @@ public struct EvaluationResult: Codable, Sendable {
     public let robustFlags: [Bool]
     /// True when part of the work was loaded from a state file.
     public let resumed: Bool
+    /// The clean accuracy's forward passes (N).
+    public let cleanPasses: PassCount
+    /// Per point: the index into `attacks` of the attack that broke it, or −1.
+    public let brokenBy: [Int]
+
+    /// Every pass the evaluation made: clean, then each attack's own and its verification forwards.
+    public var passes: PassCount {
+        attacks.reduce(cleanPasses) { $0 + $1.passes + PassCount(forwards: $1.verificationForwards) }
+    }
 
     public var cleanAccuracy: Double { Double(clean) / Double(max(n, 1)) }
     public var robustAccuracy: Double { Double(robust) / Double(max(n, 1)) }
@@ -47,6 +57,9 @@ public struct RobustnessEvaluator {
     public var progress: ((EvaluationProgress) -> Void)?
     /// Called after each batch's state is saved (tests use it to simulate a kill).
     public var afterBatch: (() throws -> Void)?
+    /// Keep the final input of every point (`runKeepingAdversarial`); with a state file, each batch's
+    /// broken images are written beside it so a resumed run still has them.
+    public var keepAdversarial = false
 
     public init(
         model: any Layer, attacks: [any Attack], norm: ThreatNorm = .linf, epsilon: Double, batchSize: Int = 250,
@@ -80,6 +93,12 @@ public struct RobustnessEvaluator {
     }
 
     public func run(images: Tensor, labels: Tensor) throws -> EvaluationResult {
+        try runKeepingAdversarial(images: images, labels: labels).result
+    }
+
+    /// `run`, also returning the final input of every point when `keepAdversarial` is set: the image
+    /// that broke it, or the clean image (docs/attacks.md §10.6).
+    public func runKeepingAdversarial(images: Tensor, labels: Tensor) throws -> (result: EvaluationResult, adversarial: Tensor?) {
         guard batchSize >= 1 else { throw EvaluationError("batch size must be at least 1") }
         guard images.shape.first == labels.shape.first else {
             throw EvaluationError("\(images.shape.first ?? 0) images but \(labels.shape.first ?? 0) labels")
@@ -87,9 +106,11 @@ public struct RobustnessEvaluator {
         return try model.withMode(.eval) { try evaluate(images: images.detached(), labels: labels) }
     }
 
-    func evaluate(images: Tensor, labels: Tensor) throws -> EvaluationResult {
+    func evaluate(images: Tensor, labels: Tensor) throws -> (result: EvaluationResult, adversarial: Tensor?) {
         let n = images.shape[0]
         let print = try fingerprint(images: images, labels: labels)
+        let counted = PassCountingLayer(model)
+        var kept = keepAdversarial ? AdversarialImages(clean: images, directory: stateFile.map(AdversarialImages.directory(besides:))) : nil
         var resumed = false
         var state: EvaluationState
         if let stateFile, let saved = try EvaluationState.load(stateFile) {
@@ -97,21 +118,29 @@ public struct RobustnessEvaluator {
                 throw EvaluationError(
                     "\(stateFile.path) belongs to a different evaluation (model, data, ε, attacks, seed or batch size changed); delete it or choose another state file")
             }
+            guard saved.keepsAdversarial || !keepAdversarial else {
+                throw EvaluationError(
+                    "\(stateFile.path) was recorded without keeping the adversarial images, so those of the points already broken are gone; start over with --fresh")
+            }
             state = saved
             resumed = true
+            try kept?.reload(brokenBy: state.brokenBy)
         } else {
-            state = try EvaluationState(fingerprint: print, clean: cleanFlags(images: images, labels: labels))
+            let (flags, passes) = try ModelPasses.count { try cleanFlags(counted, images: images, labels: labels) }
+            state = EvaluationState(fingerprint: print, clean: flags, cleanPasses: passes, keepsAdversarial: keepAdversarial)
             try stateFile.map(state.save)
         }
         for (a, attack) in attacks.enumerated() where a >= state.completed.count {
-            try runAttack(attack, index: a, state: &state, images: images, labels: labels)
+            try runAttack(attack, index: a, model: counted, state: &state, kept: &kept, images: images, labels: labels)
         }
-        return EvaluationResult(
+        let result = EvaluationResult(
             n: n, clean: state.clean.filter { $0 }.count, robust: state.robust.filter { $0 }.count, attacks: state.completed,
-            cleanFlags: state.clean, robustFlags: state.robust, resumed: resumed)
+            cleanFlags: state.clean, robustFlags: state.robust, resumed: resumed, cleanPasses: state.cleanPasses,
+            brokenBy: state.brokenBy)
+        return (result, kept?.images)
     }
 
-    func cleanFlags(images: Tensor, labels: Tensor) throws -> [Bool] {
+    func cleanFlags(_ model: any Layer, images: Tensor, labels: Tensor) throws -> [Bool] {
         var flags: [Bool] = []
         try withNoGrad {
             for start in stride(from: 0, to: images.shape[0], by: batchSize) {
@@ -124,14 +153,18 @@ public struct RobustnessEvaluator {
         return flags
     }
 
-    func runAttack(_ attack: any Attack, index a: Int, state: inout EvaluationState, images: Tensor, labels: Tensor) throws {
+    func runAttack(
+        _ attack: any Attack, index a: Int, model: any Layer, state: inout EvaluationState, kept: inout AdversarialImages?,
+        images: Tensor, labels: Tensor
+    ) throws {
         let pending = state.currentPending ?? state.robust.indices.filter { state.robust[$0] }
         if state.currentPending == nil {
             state.currentPending = pending
             state.currentDone = 0
             state.current = AttackOutcome(
                 name: attack.name, parameters: attack.parameters, attacked: pending.count, broken: 0, robustAfter: 0,
-                inadmissible: 0, maxPerturbation: 0, hasNaN: false, minValue: .infinity, maxValue: -.infinity, seconds: 0)
+                inadmissible: 0, maxPerturbation: 0, hasNaN: false, minValue: .infinity, maxValue: -.infinity, seconds: 0,
+                passes: PassCount(), verificationForwards: 0)
         }
         var outcome = state.current!
         let device = images.device
@@ -143,11 +176,23 @@ public struct RobustnessEvaluator {
             let x = try images.indexSelect(dim: 0, indices: index)
             let y = try labels.indexSelect(dim: 0, indices: index)
             let generator = try Generator(seed: Self.batchSeed(seed, attack: a, batch: state.currentDone / batchSize))
-            let adversarial = try attack.perturb(model: model, images: x, labels: y, mode: .eval, generator: generator)
-            let check = try verify(adversarial: adversarial, clean: x, labels: y)
-            for (i, point) in slice.enumerated() where check.broken[i] {
-                state.robust[point] = false
-                outcome.broken += 1
+            let (adversarial, passes) = try ModelPasses.count {
+                try attack.perturb(model: model, images: x, labels: y, mode: .eval, generator: generator)
+            }
+            let (check, verification) = try ModelPasses.count { try verify(model, adversarial: adversarial, clean: x, labels: y) }
+            let broken = slice.indices.filter { check.broken[$0] }
+            for i in broken {
+                state.robust[slice[i]] = false
+                state.brokenBy[slice[i]] = a
+            }
+            outcome.broken += broken.count
+            outcome.passes += passes
+            outcome.verificationForwards += verification.forwards
+            if !broken.isEmpty {
+                let rows = try Tensor(broken.map(Int64.init), shape: [broken.count]).to(device: device)
+                try kept?.record(
+                    attack: a, batch: state.currentDone / batchSize, points: broken.map { slice[$0] },
+                    images: adversarial.detached().indexSelect(dim: 0, indices: rows))
             }
             outcome.inadmissible += check.inadmissible
             outcome.maxPerturbation = max(outcome.maxPerturbation, check.maxPerturbation)
@@ -177,7 +222,7 @@ public struct RobustnessEvaluator {
     }
 
     /// The fresh forward pass of §1: broken iff misclassified and admissible.
-    func verify(adversarial: Tensor, clean: Tensor, labels: Tensor) throws
+    func verify(_ model: any Layer, adversarial: Tensor, clean: Tensor, labels: Tensor) throws
         -> (broken: [Bool], inadmissible: Int, maxPerturbation: Double, hasNaN: Bool, minValue: Double, maxValue: Double)
     {
         try withNoGrad {

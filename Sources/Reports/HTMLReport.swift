@@ -1,11 +1,14 @@
 // HTMLReport.swift: `deat report RUN_DIR…`: one self-contained HTML page (inline
 // SVG and CSS, no external asset, so it opens from a mail attachment or an air-gapped machine) and
 // the same figures as .svg files: per-epoch r, gradient magnitude M(e) with the M+ reference,
-// training loss, validation clean/PGD accuracy, robust accuracy vs ε, the bench table and the
-// gradient-vs-curvature analysis, each only when some directory has the data.
+// training loss, validation clean/PGD accuracy, robust accuracy vs ε, the bench table, the
+// gradient-vs-curvature analysis and, for an evaluation saved with --save-adversarial, a grid of
+// clean / adversarial / perturbation images with robust accuracy per class, each only when some
+// directory has the data.
 //
 //   let report = try HTMLReport(directories: [URL(fileURLWithPath: "runs/bench")])
 //   try report.write(to: URL(fileURLWithPath: "runs/bench/report"))
+import Evaluation
 import Foundation
 import Training
 
@@ -20,6 +23,8 @@ public struct HTMLReport {
     public var benches: [(name: String, table: BenchTable)] = []
     public var analyses: [(name: String, table: AnalysisTable)] = []
     public var evaluations: [(name: String, report: EvaluationReportSweep)] = []
+    /// Evaluations whose adversarial images were saved: the grid and the accuracy per class.
+    public var adversarial: [(name: String, grid: AdversarialGrid, perClass: [EvaluationReport.ClassAccuracy])] = []
 
     /// A sweep from an eval report: the label and its (ε, accuracy) points.
     public struct EvaluationReportSweep { public let points: [[Double]]; public let model: String }
@@ -37,13 +42,25 @@ public struct HTMLReport {
         }
         for run in runs + directories.compactMap({ try? RunDirectory($0) }) {
             for (file, report) in run.evaluations {
-                guard let sweep = report.epsilonSweep, !sweep.isEmpty else { continue }
                 let label = run.name + "/" + file
+                if let saved = report.adversarialFile, !adversarial.contains(where: { $0.name == label }),
+                    let grid = Self.grid(saved, in: run.url)
+                {
+                    adversarial.append((label, grid, report.perClass ?? []))
+                }
+                guard let sweep = report.epsilonSweep, !sweep.isEmpty else { continue }
                 if !evaluations.contains(where: { $0.name == label }) {
                     evaluations.append((label, EvaluationReportSweep(points: sweep, model: report.model)))
                 }
             }
         }
+    }
+
+    /// The saved file beside the report in the run directory, else at the path as given; nil when
+    /// neither reads (the report shows what it can).
+    static func grid(_ path: String, in directory: URL) -> AdversarialGrid? {
+        let beside = directory.appendingPathComponent(URL(fileURLWithPath: path).lastPathComponent)
+        return (try? AdversarialGrid(file: beside)) ?? (try? AdversarialGrid(file: URL(fileURLWithPath: path)))
     }
 
     public var figures: [Figure] {
@@ -127,6 +144,13 @@ public struct HTMLReport {
                      String(format: "%.4g", r.meanGradientL1), String(format: "%.4g", r.meanTopEigenvalue), String(format: "%.2f", r.robustAccuracy * 100)]
                 })
             body += "<p>" + xmlEscaped(AnalysisText.correlations(a)) + "</p>\n"
+        }
+        for (name, grid, perClass) in adversarial {
+            body += "<h2>Adversarial examples: \(xmlEscaped(name))</h2>\n<p>From \(xmlEscaped(grid.file)), the first \(grid.examples.count) points an attack broke.</p>\n"
+            body += grid.html()
+            body += htmlTable(
+                header: ["class", "points", "clean %", "robust %"],
+                rows: perClass.map { ["\($0.label)", "\($0.n)", String(format: "%.2f", $0.cleanAccuracy * 100), String(format: "%.2f", $0.robustAccuracy * 100)] })
         }
         for figure in figures {
             body += "<figure>\n\(figure.chart.svg())<figcaption>\(xmlEscaped(figure.caption)) (<a href=\"\(figure.file)\">\(figure.file)</a>)</figcaption>\n</figure>\n"

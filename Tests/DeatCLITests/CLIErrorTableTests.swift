@@ -241,6 +241,9 @@ struct CLIErrorTableTests {
               "c.safetensors has 10 classes but cifar100 has 100"),
         .init(.eval("--data-dir", "$D/nodata"), .runtime, "$D/nodata/t10k-images-idx3-ubyte.gz: no such file"),
         .init(.eval("--report", "$D/afile/e.json"), .runtime, "cannot write into $D/afile: it is a file, not a directory"),
+        .init(.eval("--save-adversarial", "$D/adv.pt"), .usage, "--save-adversarial must name a .safetensors file, got $D/adv.pt"),
+        .init(.eval("--save-adversarial", "$M"), .usage, "--save-adversarial and the model are the same file, $M"),
+        .init(.eval("--save-adversarial", "$D/afile/adv.safetensors"), .runtime, "cannot write into $D/afile: it is a file, not a directory"),
         // predict
         .init(.predict(model: nil), .usage, "Missing expected argument '<model>'"),
         .init(.predict(without: "--input"), .usage, "Missing expected argument '--input <input>'"),
@@ -333,6 +336,7 @@ struct CLIErrorTableTests {
         .init(.train("--out", "$D/read-only/run"), .runtime,
               "cannot write into $D/read-only/run: mkdir $D/read-only/run: Permission denied"),
         .init(.eval("--report", "$D/read-only/e.json"), .runtime, "cannot write into $D/read-only: it is not writable"),
+        .init(.eval("--save-adversarial", "$D/read-only/adv.safetensors"), .runtime, "cannot write into $D/read-only: it is not writable"),
     ]
 
     /// The working line of every command the table changes (`$O` differs per line, so they may all run at once).

@@ -67,4 +67,21 @@ struct EvaluationRunTests {
             #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("m.eval.json").path))
         }
     }
+
+    @Test("a state file of an earlier deat (no pass counts) is refused with the way out, and --fresh starts over")
+    func earlierStateRefused() throws {
+        try withTemporaryDirectory { dir in
+            let model = try Self.checkpoint(in: dir)
+            let run = try EvaluationRun(Self.settings(model), device: .cpu)
+            // The fields an earlier deat wrote: a fingerprint and flags, no passes.
+            let earlier = #"{"fingerprint":"x","clean":[true],"robust":[true],"completed":[],"currentDone":0}"#
+            try Data(earlier.utf8).write(to: run.stateFile)
+            #expect { try run.run() } throws: { error in
+                "\(error)".contains("written by an earlier deat") && "\(error)".contains("--fresh")
+            }
+            var fresh = Self.settings(model)
+            fresh.fresh = true
+            #expect(try EvaluationRun(fresh, device: .cpu).run().report.n == 24)
+        }
+    }
 }

@@ -15,6 +15,14 @@ func smallNet(seed: UInt64 = 0) throws -> Sequential {
     return Sequential([try Conv2d(1, 4, kernelSize: 3, stride: 2, padding: 1, generator: g), ReLU(), Flatten(), try Linear(64, 10, generator: g)])
 }
 
+/// `smallNet()` and 30 random 8×8 images whose labels it gets right for the first 20 and wrong for the rest.
+func twoThirdsCorrect() throws -> (model: Sequential, images: Tensor, labels: Tensor) {
+    let net = try smallNet()
+    let images = try Tensor.rand([30, 1, 8, 8], generator: Generator(seed: 1))
+    let predicted = try withNoGrad { try net(images).argmax(dim: 1) }
+    return (net, images, try Tensor.where(Tensor.arange(0, 30).lt(20), predicted, (predicted + 1).remainder(10)))
+}
+
 /// An attack that returns x + 2ε: never admissible.
 struct Cheater: Attack {
     let epsilon: Double
@@ -32,13 +40,7 @@ struct RobustAccuracyTests {
     let model: Sequential
 
     init() throws {
-        let net = try smallNet()
-        let images = try Tensor.rand([30, 1, 8, 8], generator: Generator(seed: 1))
-        let predicted = try withNoGrad { try net(images).argmax(dim: 1) }
-        // Two thirds correctly classified, the rest not.
-        y = try Tensor.where(Tensor.arange(0, 30).lt(20), predicted, (predicted + 1).remainder(10))
-        model = net
-        x = images
+        (model, x, y) = try twoThirdsCorrect()
     }
 
     @Test("clean and robust accuracy over all N; cumulative per attack; equal to the union of per-attack breaks")
@@ -69,7 +71,7 @@ struct RobustAccuracyTests {
         #expect(result.attacks[0].inadmissible > 0)
     }
 
-    @Test("a killed evaluation resumes from its state file and gives the uninterrupted result; a changed setup is refused")
+    @Test("a killed evaluation resumes from its state file and gives the uninterrupted result, passes included; a changed setup is refused")
     func resume() throws {
         struct Killed: Error {}
         let attacks: [any Attack] = [PGD(epsilon: 0.05, stepSize: 0.02, steps: 2), Square(epsilon: 0.05, queries: 10)]
@@ -87,6 +89,11 @@ struct RobustAccuracyTests {
             #expect(resumed.resumed)
             #expect(resumed.robustFlags == reference.robustFlags)
             #expect(resumed.attacks.map(\.robustAfter) == reference.attacks.map(\.robustAfter))
+            // The passes of the batches before the kill come from the state file (docs/attacks.md §10.5).
+            #expect(resumed.cleanPasses == reference.cleanPasses)
+            #expect(resumed.attacks.map(\.passes) == reference.attacks.map(\.passes))
+            #expect(resumed.attacks.map(\.verificationForwards) == reference.attacks.map(\.verificationForwards))
+            #expect(resumed.passes == reference.passes && reference.passes.backwards > 0)
             let other = RobustnessEvaluator(model: model, attacks: attacks, epsilon: 0.06, batchSize: 4, seed: 3, stateFile: state)
             #expect(throws: EvaluationError.self) { try other.run(images: x, labels: y) }
         }

@@ -1,7 +1,8 @@
 // Eval.swift: `deat eval MODEL.safetensors`: clean and robust accuracy of a checkpoint on the
 // first N test points under a list of attacks (AutoAttack standard by default), reported as the
 // point-wise worst case with the cumulative accuracy after each attack (docs/attacks.md §1, §10).
-// Writes a JSON report, prints a table, and resumes from its state file when killed.
+// Writes a JSON report, prints a table (with the passes through the model per stage, §10.5), saves
+// the adversarial images when asked (§10.6), and resumes from its state file when killed.
 import ArgumentParser
 import Attacks
 import DataFormats
@@ -32,6 +33,8 @@ struct Eval: ParsableCommand {
     @Option(help: "JSON report path (default: MODEL with .eval.json).") var report: String?
     @Option(help: "State file for resuming (default: the report path with .state).") var state: String?
     @Flag(help: "Ignore and overwrite an existing state file instead of resuming from it.") var fresh = false
+    @Option(help: "Save every point's final input (the image that broke it, else the clean one) with labels, test indices, the attack that broke it and the model's prediction, to this .safetensors file.")
+    var saveAdversarial: String?
     @Option(help: "Also run an ε-sweep sanity check (PGD-20 over 0…255/255) on this many points (0: off).") var sweep: Int = 0
     @OptionGroup var data: CheckpointDataOptions
     @OptionGroup var attackOptions: AttackSuiteOptions
@@ -53,8 +56,11 @@ struct Eval: ParsableCommand {
         } catch {
             throw ValidationError("--attacks: \(error)")
         }
+        if let saveAdversarial, !saveAdversarial.hasSuffix(".safetensors") {
+            throw ValidationError("--save-adversarial must name a .safetensors file, got \(saveAdversarial)")
+        }
         // Each of these files is written; none may be another, nor the model being evaluated.
-        let paths = [("the model", model), ("--report", report), ("--state", state)].compactMap { name, path in
+        let paths = [("the model", model), ("--report", report), ("--state", state), ("--save-adversarial", saveAdversarial)].compactMap { name, path in
             path.map { (name, URL(fileURLWithPath: $0).standardizedFileURL.path) }
         }
         for (i, (name, path)) in paths.enumerated() {
@@ -70,6 +76,7 @@ struct Eval: ParsableCommand {
         (settings.attacks, settings.options, settings.norm, settings.count, settings.batchSize) = (attacks, attackOptions.suite, norm, n, batchSize)
         settings.reportFile = report.map { URL(fileURLWithPath: $0) }
         settings.stateFile = state.map { URL(fileURLWithPath: $0) }
+        settings.adversarialFile = saveAdversarial.map { URL(fileURLWithPath: $0) }
         (settings.fresh, settings.sweepPoints, settings.seed) = (fresh, sweep, runtime.seed)
         let device = try runtime.apply()
         let evaluation = try EvaluationRun(settings, device: device)
@@ -87,5 +94,6 @@ struct Eval: ParsableCommand {
         }
         print(outcome.report.table())
         print("report: \(evaluation.reportFile.path)")
+        if let file = settings.adversarialFile { print("adversarial images: \(file.path)") }
     }
 }
