@@ -269,6 +269,26 @@ void dt_all_reduce_sum(dt_process_group *pg, dt_tensor *t, dt_error *err);
 void dt_broadcast(dt_process_group *pg, dt_tensor *t, int32_t root, dt_error *err);
 void dt_barrier(dt_process_group *pg, dt_error *err);
 
+/* ---- TorchScript modules (script.cpp) ---- */
+typedef struct dt_script_module dt_script_module;
+/* torch::jit::load onto a device. */
+dt_script_module *dt_script_load(const char *path, int32_t device, dt_error *err);
+void dt_script_free(dt_script_module *m);
+/* forward(input); an error when the module returns anything but one tensor. */
+dt_tensor *dt_script_forward(dt_script_module *m, const dt_tensor *input, dt_error *err);
+/* kind 0: named_parameters(recurse), 1: named_buffers(recurse). */
+size_t dt_script_named_count(dt_script_module *m, int32_t kind, dt_error *err);
+/* Fills names[i] (free each with dt_string_free) and tensors[i] (the module's own tensors, new
+   handles) for the `capacity` entries dt_script_named_count reported. */
+void dt_script_named(dt_script_module *m, int32_t kind, size_t capacity, char **names, dt_tensor **tensors,
+                     dt_error *err);
+void dt_script_train(dt_script_module *m, bool on, dt_error *err);
+bool dt_script_is_training(dt_script_module *m);
+/* Moves the module's parameters and buffers to a device, in place. */
+void dt_script_to(dt_script_module *m, int32_t device, dt_error *err);
+/* torch::jit::Module::save: a file torch.jit.load reads, with the module's current weights. */
+void dt_script_save(dt_script_module *m, const char *path, dt_error *err);
+
 #ifdef __cplusplus
 }
 #endif
