@@ -110,7 +110,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "Storage", swiftSettings: swiftSettings),
         .target(name: "SafeTensors", dependencies: ["Storage"], swiftSettings: swiftSettings),
-        .target(name: "NN", dependencies: ["Torch", "SafeTensors"], swiftSettings: swiftSettings),
+        .target(name: "NN", dependencies: ["Torch", "SafeTensors", "Storage"], swiftSettings: swiftSettings),
         .target(name: "Models", dependencies: ["Torch", "NN", "SafeTensors"], swiftSettings: swiftSettings),
         .target(name: "DataFormats", dependencies: ["CZlib"], swiftSettings: swiftSettings),
         .target(name: "Datasets", dependencies: ["Torch", "DataFormats"], swiftSettings: swiftSettings),

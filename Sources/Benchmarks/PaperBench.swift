@@ -78,6 +78,8 @@ public struct PaperBench {
     }
 
     public var dataset: DatasetName
+    /// nil: the dataset's default model; `.torchScript` trains the same TorchScript model with every method.
+    public var model: ModelKind?
     public var dataDirectory: String?
     public var entries: [Entry]
     public var epochs: Int?
@@ -109,7 +111,8 @@ public struct PaperBench {
     /// The training configuration of one entry (the method's recipe in the setting, then the bench's options).
     public func config(_ entry: Entry) -> TrainingConfig {
         var c = TrainingConfig.defaults(
-            method: entry.method, dataset: dataset, epsilon: epsilon, iterations: entry.iterations, setting: setting, epochs: epochs)
+            method: entry.method, dataset: dataset, epsilon: epsilon, iterations: entry.iterations, setting: setting, model: model,
+            epochs: epochs)
         c.dataDirectory = dataDirectory ?? dataset.defaultDirectory ?? ""
         c.trainSubset = trainSubset
         if let validationSize { c.validationSize = validationSize }
@@ -177,11 +180,12 @@ public struct PaperBench {
         _ entry: Entry, config: TrainingConfig, train: TensorDataset, validation: TensorDataset, directory: URL,
         _ report: (Event) -> Void
     ) throws -> Trainer {
-        let kind = config.model
-        // Same seed as `deat train`: every method starts from the same weights.
-        let model = try kind.build(
-            classes: train.classCount, normalization: Normalization.forDataset(dataset), device: device,
-            generator: Generator(seed: Generator.derivedSeed(config.seed, -1)))
+        // As `deat train` makes it: every method starts from the same weights.
+        let shape = train.imageShape
+        let model = try TrainingRun.makeModel(
+            config,
+            input: ModelInput(channels: shape.channels, height: shape.height, width: shape.width, classes: train.classCount, dataset: dataset.rawValue),
+            directory: directory, device: device, writer: true)
         let trainer = try Trainer(
             config: config, model: model, normalization: Normalization.forDataset(dataset), train: train, validation: validation,
             directory: directory)

@@ -1,10 +1,15 @@
 // script.cpp: TorchScript modules (torch::jit::Module): load from a file onto a device, forward one
 // tensor, list the module's own parameters and buffers under their state_dict names, switch
-// train/eval, save. The tensors handed out are the module's own (the same TensorImpl), so an
+// train/eval, serialise (the bytes torch.jit.save writes; Swift writes them atomically). The tensors handed out are the module's own (the same TensorImpl), so an
 // in-place update from Swift (SGD, BatchNorm's running statistics) is the module's update.
 #include <torch/script.h>
 
+#include <cstring>
+#include <sstream>
+
 #include "internal.h"
+
+const char *const dt_script_not_a_tensor = "forward returns something other than one tensor: ";
 
 struct dt_script_module {
   torch::jit::Module m;
@@ -24,8 +29,8 @@ dt_tensor *dt_script_forward(dt_script_module *m, const dt_tensor *input, dt_err
   DT_PROTECT(err, nullptr, {
     auto out = m->m.forward({input->t});
     if (!out.isTensor()) {
-      throw std::runtime_error("the TorchScript module's forward returned " + out.tagKind() +
-                               ", not one tensor of logits");
+      const std::string kind = out.isTuple() ? "a tuple" : out.isGenericDict() ? "a dict" : out.isList() ? "a list" : out.tagKind();
+      throw std::runtime_error(std::string(dt_script_not_a_tensor) + kind);
     }
     return dt::wrap(out.toTensor());
   })
@@ -71,10 +76,14 @@ void dt_script_to(dt_script_module *m, int32_t device, dt_error *err) {
   })
 }
 
-void dt_script_save(dt_script_module *m, const char *path, dt_error *err) {
-  DT_PROTECT(err, , {
-    m->m.save(std::string(path));
-    return;
+dt_tensor *dt_script_serialize(dt_script_module *m, dt_error *err) {
+  DT_PROTECT(err, nullptr, {
+    std::ostringstream out;
+    m->m.save(out);
+    const std::string bytes = out.str();
+    auto t = torch::empty({static_cast<int64_t>(bytes.size())}, torch::kUInt8);
+    std::memcpy(t.data_ptr<uint8_t>(), bytes.data(), bytes.size());
+    return dt::wrap(t);
   })
 }
 

@@ -92,7 +92,7 @@ public struct EvaluationRun {
         let directory = settings.dataDirectory ?? URL(fileURLWithPath: dataset.defaultDirectory ?? ".")
         let testSet = try loadImageSet(dataset, split: .test, directory: directory)
         try checkModel(
-            network, channels: metadata.normalizeMean?.count ?? 1, named: settings.modelFile.lastPathComponent, accepts: testSet,
+            network, channels: kind.isTorchScript ? nil : metadata.normalizeMean?.count ?? 1, named: settings.modelFile.lastPathComponent, accepts: testSet,
             dataset: dataset.rawValue)
         let points = try TensorDataset(testSet, first: settings.count, device: device)
         (images, labels) = try points.batch(0..<points.count)

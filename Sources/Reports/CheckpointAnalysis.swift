@@ -63,7 +63,7 @@ public struct CheckpointAnalysis {
 
     public func run(_ items: [Item], progress: (Int, AnalysisTable.Row) -> Void = { _, _ in }) throws -> AnalysisTable {
         guard let first = items.first else { throw ReportError("no checkpoints to analyse") }
-        let metadata = CheckpointMetadata(try Checkpoint.read(first.url).metadata)
+        let metadata = try modelFileMetadata(first.url)
         let recorded = try metadata.dataset.map { text in
             guard let name = DatasetName(rawValue: text) else { throw ReportError("\(first.url.lastPathComponent): unknown dataset '\(text)' in its metadata") }
             return name
@@ -82,9 +82,12 @@ public struct CheckpointAnalysis {
             rows: [])
         let (x, y) = try points.batch(0..<points.count)  // float images in [0, 1]
         for (i, item) in items.enumerated() {
-            let (model, _, meta) = try loadModel(from: item.url, device: device)
-            try checkModel(model, channels: meta.normalizeMean?.count ?? 1, named: item.url.lastPathComponent, accepts: testSet, dataset: datasetName)
-            let std = meta.normalizeStd ?? [1]
+            let (model, kind, meta) = try loadModel(from: item.url, device: device)
+            try checkModel(
+                model, channels: kind.isTorchScript ? nil : meta.normalizeMean?.count ?? 1, named: item.url.lastPathComponent,
+                accepts: testSet, dataset: datasetName)
+            // A TorchScript model keeps its normalisation to itself: measure in the dataset's usual units.
+            let std = meta.normalizeStd ?? (kind.isTorchScript ? Normalization.forDataset(name).std : [1])
             let scale = try Tensor(std, shape: [1, std.count, 1, 1], on: device)
             let m = try probe.measure(model: model, images: x, labels: y, inputScale: scale)
             let row = AnalysisTable.Row(

@@ -4,7 +4,7 @@
 //
 //   let module = try ScriptModule(contentsOf: "resnet.pt")
 //   let logits = try module.forward(images)        // [B, classes]
-//   try module.save(to: "trained.pt")              // torch.jit.load reads it back
+//   let bytes = try module.serialized()            // a file torch.jit.load reads back
 import CTorch
 
 /// A loaded TorchScript module.
@@ -21,9 +21,22 @@ public final class ScriptModule: @unchecked Sendable {
 
     deinit { dt_script_free(handle) }
 
-    /// The module's `forward` on one tensor; an error if it returns anything but one tensor.
+    /// What `forward` throws when the module returns something else than one tensor.
+    public struct NotATensor: Error, CustomStringConvertible {
+        /// "a tuple", "a dict", "a list", …
+        public let returned: String
+        public var description: String { "forward returns \(returned), not one tensor" }
+    }
+
+    /// The module's `forward` on one tensor; `NotATensor` if it returns anything else.
     public func forward(_ input: Tensor) throws -> Tensor {
-        try tensorCall { dt_script_forward(handle, input.handle, $0) }
+        do {
+            return try tensorCall { dt_script_forward(handle, input.handle, $0) }
+        } catch let error as TorchError {
+            let prefix = String(cString: dt_script_not_a_tensor)
+            guard error.message.hasPrefix(prefix) else { throw error }
+            throw NotATensor(returned: String(error.message.dropFirst(prefix.count)))
+        }
     }
 
     /// `named_parameters()`: dotted names as `state_dict` shows them, the module's own tensors.
@@ -45,9 +58,9 @@ public final class ScriptModule: @unchecked Sendable {
         try checkedCall { dt_script_to(handle, device.code, $0) }
     }
 
-    /// Writes the module with its current weights, as `torch.jit.save` would.
-    public func save(to path: String) throws {
-        try checkedCall { dt_script_save(handle, path, $0) }
+    /// The bytes `torch.jit.save` would write for the module with its current weights.
+    public func serialized() throws -> [UInt8] {
+        try tensorCall { dt_script_serialize(handle, $0) }.bytes()
     }
 
     private func named(kind: Int32) throws -> [(name: String, tensor: Tensor)] {

@@ -21,6 +21,13 @@ public struct RunFiles: Sendable {
     public var model: URL { directory.appendingPathComponent("model.safetensors") }
     public var best: URL { directory.appendingPathComponent("best.safetensors") }
     public var log: URL { directory.appendingPathComponent("log.jsonl") }
+    /// A TorchScript run's starting model, as loaded: the architecture its checkpoints name
+    /// (`torchscript:initial.pt`) and a resume rebuilds, whatever became of the user's file.
+    public var initialScript: URL { directory.appendingPathComponent(Self.initialScriptName) }
+    static let initialScriptName = "initial.pt"
+    /// The TorchScript files beside model/best.safetensors, which `torch.jit.load` reads directly.
+    public var modelScript: URL { directory.appendingPathComponent("model.pt") }
+    public var bestScript: URL { directory.appendingPathComponent("best.pt") }
     /// The model after epoch `n` (1-based), kept when the config says `keepEpochs`.
     public func epochModel(_ n: Int) -> URL { directory.appendingPathComponent("epoch-\(n).safetensors") }
     static let stateKey = "deat_train_state"

@@ -307,7 +307,8 @@ public final class Trainer {
         return try average.withAveragedWeights(in: model, body)
     }
 
-    /// best.safetensors (when validation improved), model.safetensors, epoch-N (the averaged
+    /// best.safetensors (when validation improved), model.safetensors (and best.pt, model.pt for a
+    /// TorchScript model), epoch-N (the averaged
     /// weights with weight averaging), then the resumable checkpoint and the log. `kept` is the
     /// epoch (1-based) whose weights the model holds: the one before when the overfitting guard
     /// stopped the run.
@@ -315,10 +316,13 @@ public final class Trainer {
         let meta = metadata(epoch: kept)
         let weights = average?.tensors ?? model.stateDict()
         // Without validation (the fast setting) no epoch is selected, so there is no best file.
+        let scripted = model as? ScriptedModel
         if validation.count > 0, robust > state.bestRobustAccuracy {
             state.bestRobustAccuracy = robust
+            try withEvaluatedWeights { try scripted?.save(to: files.bestScript) }
             try Checkpoint.save(weights, metadata: meta.entries, to: files.best)
         }
+        try withEvaluatedWeights { try scripted?.save(to: files.modelScript) }
         try Checkpoint.save(weights, metadata: meta.entries, to: files.model)
         // Before the resumable checkpoint: a kill in between redoes the epoch and rewrites this file.
         if state.config.keepEpochs, kept == epoch + 1 { try Checkpoint.save(weights, metadata: meta.entries, to: files.epochModel(epoch + 1)) }
@@ -371,9 +375,13 @@ public final class Trainer {
 
     private func metadata(epoch: Int) -> CheckpointMetadata {
         let c = state.config
+        // A TorchScript model normalises inside its own code, and its architecture is the run's
+        // initial.pt, named relative to the checkpoint so that the run directory can move.
+        let scripted = c.model.isTorchScript
         return CheckpointMetadata(
-            model: c.model.description, classes: validation.classCount, dataset: c.dataset.rawValue, normalizeMean: normalization.mean,
-            normalizeStd: normalization.std, method: c.method.rawValue, epsilon: c.epsilon, epoch: epoch)
+            model: scripted ? ModelKind.torchScript(file: RunFiles.initialScriptName).description : c.model.description,
+            classes: validation.classCount, dataset: c.dataset.rawValue, normalizeMean: scripted ? nil : normalization.mean,
+            normalizeStd: scripted ? nil : normalization.std, method: c.method.rawValue, epsilon: c.epsilon, epoch: epoch)
     }
 
     /// The seed of one minibatch's generator (batch −1: the epoch's validation attack). Each

@@ -19,6 +19,9 @@ public struct TrainingRun {
     public let parameterCount: Int
     /// Temp files of interrupted writes that were removed from the directory (rank 0 only).
     public let removedTemporaries: [String]
+    /// What the user should know about the model before training starts (a TorchScript model
+    /// whose BatchNorm cannot train); one line each.
+    public let warnings: [String]
 
     /// Prepares the run in `directory` on `device`; with a `group`, this process is one of a
     /// data-parallel run's (docs/architecture.md, data-parallel training).
@@ -27,10 +30,12 @@ public struct TrainingRun {
         let trainSet = try loadImageSet(config.dataset, split: .train, directory: dataDirectory)
         let testSet = try loadImageSet(config.dataset, split: .test, directory: dataDirectory)
         let normalization = Normalization.forDataset(config.dataset)
-        try Self.check(config.model, fits: trainSet, normalization: normalization, dataset: config.dataset)
-        let model = try config.model.build(
-            classes: trainSet.classCount, normalization: normalization, device: device,
-            generator: Generator(seed: Generator.derivedSeed(config.seed, -1)))
+        let model = try Self.makeModel(
+            config,
+            input: ModelInput(
+                channels: trainSet.channels, height: trainSet.height, width: trainSet.width, classes: trainSet.classCount,
+                dataset: config.dataset.rawValue),
+            directory: directory, device: device, writer: (group?.rank ?? 0) == 0)
         trainer = try Trainer(
             config: config, model: model, normalization: normalization,
             train: TensorDataset(trainSet, first: config.trainSubset, device: device),
@@ -38,6 +43,7 @@ public struct TrainingRun {
             group: group)
         parameterCount = model.parameterCount
         removedTemporaries = trainer.isWriter ? trainer.files.removeLeftoverTemporaries() : []
+        warnings = try (model as? ScriptedModel).map { try Self.warnings($0, imageShape: [trainSet.channels, trainSet.height, trainSet.width]) } ?? []
     }
 
     /// Loads the directory's checkpoint, if any (every process of a data-parallel run calls it);
@@ -46,13 +52,53 @@ public struct TrainingRun {
         try trainer.resumeIfPossible()
     }
 
-    /// The model's input channels and image side against the data's, before any weights are built.
-    static func check(_ kind: ModelKind, fits set: ImageSet, normalization: Normalization, dataset: DatasetName) throws {
-        guard normalization.mean.count == set.channels else {
-            throw TrainingError("\(kind) for \(dataset.rawValue) expects \(normalization.mean.count) channel(s), the data has \(set.channels)")
+    /// The run's model, checked against the data before any weights are built: a built-in one
+    /// initialised from the run's seed (every method starts from the same weights), or a
+    /// TorchScript one (docs/architecture.md §14), whose channels and classes one forward pass reads.
+    public static func makeModel(_ config: TrainingConfig, input: ModelInput, directory: URL, device: Device, writer: Bool) throws -> any Layer {
+        let normalization = Normalization.forDataset(config.dataset)
+        guard config.model.isTorchScript else {
+            try check(config.model, fits: input, normalization: normalization)
+            return try config.model.build(
+                classes: input.classes, normalization: normalization, device: device,
+                generator: Generator(seed: Generator.derivedSeed(config.seed, -1)))
         }
-        if let side = kind.requiredImageSide, set.height != side || set.width != side {
-            throw TrainingError("\(kind) needs \(side)×\(side) images (CIFAR); \(dataset.rawValue) has \(set.height)×\(set.width): use --model small-cnn")
+        let model = try loadTorchScript(config.model, directory: directory, device: device, writer: writer)
+        try checkModel(model, named: model.source, takes: input, training: true, advice: "")
+        return model
+    }
+
+    /// A TorchScript run's model: a fresh run starts from the user's file and keeps it, as loaded,
+    /// as the directory's initial.pt (the writer, rank 0, writes it); a resumed run rebuilds from
+    /// that copy, so the user's file may have moved or changed since. The weights are then the
+    /// checkpoint's.
+    static func loadTorchScript(_ kind: ModelKind, directory: URL, device: Device, writer: Bool) throws -> ScriptedModel {
+        let files = try RunFiles(directory: directory)
+        let resuming = FileManager.default.fileExists(atPath: files.checkpoint.path)
+        if resuming, FileManager.default.fileExists(atPath: files.initialScript.path) {
+            return try ScriptedModel(contentsOf: files.initialScript, device: device)
+        }
+        guard case .torchScript(let file) = kind.resolved(against: directory) else { throw TrainingError("\(kind) is not a TorchScript model") }
+        let model = try ScriptedModel(contentsOf: URL(fileURLWithPath: file), device: device)
+        if writer { try model.save(to: files.initialScript) }
+        return model
+    }
+
+    static func warnings(_ model: ScriptedModel, imageShape: [Int]) throws -> [String] {
+        guard try model.batchNormFollowsTrainMode(imageShape: imageShape) == false else { return [] }
+        return [
+            "\(model.source): its BatchNorm layers keep their running statistics in train mode, so it was traced in eval mode "
+                + "(torch.jit.trace bakes the mode in) and trains with frozen BatchNorm; to train them too, save it with torch.jit.script(model)"
+        ]
+    }
+
+    /// A built-in model's input channels and image side against the data's.
+    static func check(_ kind: ModelKind, fits input: ModelInput, normalization: Normalization) throws {
+        guard normalization.mean.count == input.channels else {
+            throw TrainingError("\(kind) for \(input.dataset) expects \(normalization.mean.count) channel(s), the data has \(input.channels)")
+        }
+        if let side = kind.requiredImageSide, input.height != side || input.width != side {
+            throw TrainingError("\(kind) needs \(side)×\(side) images (CIFAR); \(input.dataset) has \(input.height)×\(input.width): use --model small-cnn")
         }
     }
 }

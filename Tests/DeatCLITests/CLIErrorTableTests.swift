@@ -11,7 +11,8 @@ import TestSupport
 
 /// A command line that works, with one thing changed: `changes` set options (each replacing the
 /// working line's value of the option it names) or arguments, or `removed` leaves one out.
-/// `$D` is the fixture directory, `$M` and `$C` its models, `$O` a fresh directory of the row's own.
+/// `$D` is the fixture directory, `$M` and `$C` its models, `$O` a fresh directory of the row's own,
+/// `$T` the TorchScript files of scripts/fixtures/gen_torchscript.py.
 struct CLILine: Sendable {
     let arguments: [String]
     /// What the row changed in the working line, as written in the table.
@@ -206,6 +207,16 @@ struct CLIErrorTableTests {
         .init(.train("--data-dir", "$D/nodata"), .runtime, "$D/nodata/train-images-idx3-ubyte.gz: no such file"),
         .init(.train("--data-dir", "$D/corrupt-mnist"), .runtime, "$D/corrupt-mnist/train-images-idx3-ubyte: not an IDX file"),
         .init(.train("--model", "preact-resnet18"), .runtime, "preact-resnet18 needs 32×32 images"),
+        .init(.train("--model-file", "$T/cnn.pt", "--model", "small-cnn"), .usage, "--model and --model-file both name the model; give one"),
+        .init(.train("--model-file", "$D/missing.pt"), .runtime, "$D/missing.pt does not exist"),
+        .init(.train("--model-file", "$T/rgb.pt"), .runtime,
+              "rgb.pt takes 3-channel images (its first convolution, conv1.weight) but mnist has 1-channel ones"),
+        .init(.train("--model-file", "$T/rgb.pt", "--dataset", "cifar100", "--data-dir", "$D/cifar100"), .runtime,
+              "rgb.pt has 10 classes but cifar100 has 100; give the model a last layer with 100 outputs before saving it"),
+        .init(.train("--model-file", "$T/tuple.pt"), .runtime, "tuple.pt: forward returns a tuple, not one tensor of logits"),
+        .init(.train("--model-file", "$T/state-dict.pt"), .runtime,
+              "state-dict.pt was written by torch.save (a pickled nn.Module or a state_dict), not TorchScript; make one with torch.jit.trace"),
+        .init(.resume("--model-file", "$T/cnn.pt"), .usage, "--resume continues a run with its saved settings; drop --model-file"),
         .init(.train("--out", "$D/afile"), .runtime, "cannot write into $D/afile: it is a file, not a directory"),
         .init(.train("--out", "$D/afile/run"), .runtime, "cannot write into $D/afile/run: $D/afile is a file, not a directory"),
         // eval
@@ -239,6 +250,13 @@ struct CLIErrorTableTests {
         .init(.eval(model: "$C"), .runtime, "c.safetensors takes 3-channel images but mnist has 1-channel ones"),
         .init(.eval(model: "$C", "--attacks", "apgd-dlr", "--dataset", "cifar100", "--data-dir", "$D/cifar100"), .runtime,
               "c.safetensors has 10 classes but cifar100 has 100"),
+        .init(.eval(model: "$T/rgb.pt"), .runtime, "rgb.pt takes 3-channel images (its first convolution, conv1.weight) but mnist has 1-channel ones"),
+        .init(.eval(model: "$T/tuple.pt"), .runtime, "tuple.pt: forward returns a tuple, not one tensor of logits"),
+        .init(.eval(model: "$T/dict.pt"), .runtime, "dict.pt: forward returns a dict, not one tensor of logits"),
+        .init(.eval(model: "$T/features.pt"), .runtime, "features.pt returned shape [2, 8, 14, 14] for a batch of [2, 1, 28, 28]; deat needs logits [batch, classes]"),
+        .init(.eval(model: "$T/pickled-module.pt"), .runtime,
+              "pickled-module.pt was written by torch.save (a pickled nn.Module or a state_dict), not TorchScript; make one with torch.jit.trace"),
+        .init(.eval(model: "$D/mnist/train-labels-idx1-ubyte"), .runtime, "train-labels-idx1-ubyte: header length"),
         .init(.eval("--data-dir", "$D/nodata"), .runtime, "$D/nodata/t10k-images-idx3-ubyte.gz: no such file"),
         .init(.eval("--report", "$D/afile/e.json"), .runtime, "cannot write into $D/afile: it is a file, not a directory"),
         .init(.eval("--save-adversarial", "$D/adv.pt"), .usage, "--save-adversarial must name a .safetensors file, got $D/adv.pt"),
@@ -257,6 +275,8 @@ struct CLIErrorTableTests {
         .init(.predict(model: "$C", "--input", "$D/rgb.safetensors"), .runtime,
               "$D/rgb.safetensors: images of shape [2, 3, 4, 4] do not fit preact-resnet18, which takes 32×32 images"),
         .init(.predict("--output", "$D/afile/l.safetensors"), .runtime, "cannot write into $D/afile: it is a file, not a directory"),
+        .init(.predict(model: "$T/rgb.pt"), .runtime, "$D/gray.safetensors: images of shape [2, 1, 28, 28] do not fit torchscript:$T/rgb.pt, which takes [N, 3, H, W]"),
+        .init(.predict(model: "$T/dict.pt"), .runtime, "dict.pt: forward returns a dict, not one tensor of logits"),
         // info
         .init(.info(file: nil), .usage, "Missing expected argument '<checkpoint>'"),
         .init(.info("--bogus"), .usage, "Unknown option '--bogus'"),
@@ -277,6 +297,7 @@ struct CLIErrorTableTests {
               "m.safetensors takes 1-channel images but cifar10 has 3-channel ones"),
         .init(.analyze(checkpoint: "$C", "--dataset", "cifar100", "--data-dir", "$D/cifar100"), .runtime,
               "c.safetensors has 10 classes but cifar100 has 100"),
+        .init(.analyze(checkpoint: "$T/features.pt"), .runtime, "features.pt returned shape [2, 8, 14, 14]"),
         .init(.analyze("--out", "$D/afile/a.json"), .runtime, "cannot write into $D/afile: it is a file, not a directory"),
         // report
         .init(.report(directory: nil), .usage, "Missing expected argument '<directories> ...'"),
@@ -294,6 +315,8 @@ struct CLIErrorTableTests {
         .init(["bench", "paper", "--epochs", "0"], .usage, "--epochs must be at least 1"),
         .init(["bench", "paper", "--select", "worst"], .usage, "The value 'worst' is invalid for '--select <select>'"),
         .init(["bench", "paper", "--dataset", "imagenet"], .usage, "The value 'imagenet' is invalid for '--dataset <dataset>'"),
+        .init(["bench", "paper", "--dataset", "mnist", "--data-dir", "$D/mnist", "--model-file", "$T/tuple.pt", "--out", "$D/bench-ts"], .runtime,
+              "tuple.pt: forward returns a tuple, not one tensor of logits"),
         .init(["bench", "paper", "--out", "$D/afile"], .runtime, "cannot write into $D/afile: it is a file, not a directory"),
         .init(["bench", "paper", "--dataset", "mnist", "--data-dir", "$D/nodata", "--out", "$D/bench"], .runtime, "no such file"),
         .init(["bench", "throughput", "--work", "bogus"], .usage, "--work: unknown 'bogus'"),
@@ -364,6 +387,7 @@ struct CLIErrorTableTests {
             let substitute = { @Sendable (text: String) in
                 text.replacingOccurrences(of: "$D", with: dir.path).replacingOccurrences(of: "$M", with: dir.path + "/m.safetensors")
                     .replacingOccurrences(of: "$C", with: dir.path + "/c.safetensors")
+                    .replacingOccurrences(of: "$T", with: TorchScriptCommandTests.fixtures.path)
             }
             let commandLines = Self.workingLines.map(\.arguments) + rows.map(\.arguments)
             // Each line is a process that spends about 0.4 s starting libtorch: run them on every core.

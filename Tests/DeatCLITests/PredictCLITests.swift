@@ -21,12 +21,12 @@ struct PredictCLITests {
         try (file + header + body).write(to: url)
     }
 
-    /// The "logits" tensor of a file deat predict or check_model.py wrote, as floats.
-    static func logits(_ url: URL) throws -> [Float] {
+    /// The "logits" tensor (or another float32 one) of a file deat predict or check_model.py wrote, as floats.
+    static func logits(_ url: URL, tensor name: String = "logits") throws -> [Float] {
         let data = try Data(contentsOf: url)
         let size = Int(data.prefix(8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) })
         let header = try JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + size))) as! [String: Any]
-        let entry = header["logits"] as! [String: Any]
+        let entry = try #require(header[name] as? [String: Any], "no tensor \(name) in \(url.lastPathComponent)")
         #expect(entry["dtype"] as? String == "F32")
         let offsets = entry["data_offsets"] as! [Int]
         return data.subdata(in: (8 + size + offsets[0])..<(8 + size + offsets[1])).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }

@@ -33,7 +33,7 @@ struct ScriptedModelTests {
             try python(["make", "--out", file.path, "--data", data.path])
             let expected = try tensors(data)
             let (x, y) = (try #require(expected["x"]), try #require(expected["y"]))
-            let model = try ScriptedModel(contentsOf: file.path)
+            let model = try ScriptedModel(contentsOf: file)
             #expect(model.stateDict().map(\.name) == [
                 "conv.weight", "conv.bias", "bn.weight", "bn.bias", "fc.weight", "fc.bias",
                 "mean", "std", "bn.running_mean", "bn.running_var", "bn.num_batches_tracked",
@@ -56,7 +56,7 @@ struct ScriptedModelTests {
 
             // Saved by deat, read by PyTorch with the trained weights.
             let trained = dir.appendingPathComponent("trained.pt")
-            try model.save(to: trained.path)
+            try model.save(to: trained)
             try python(["check", "--model", trained.path, "--data", data.path])
             try expectClose(try #require(tensors(data)["reloaded"]), try #require(expected["after"]).doubles(), atol: 1e-5, "PyTorch reload")
         }
@@ -65,14 +65,15 @@ struct ScriptedModelTests {
     @Test("a missing or corrupt TorchScript file, or a module that does not return logits, is one clear error")
     func badFiles() throws {
         try withTemporaryDirectory { dir in
-            #expect(throws: TorchError.self) { try ScriptedModel(contentsOf: dir.appendingPathComponent("none.pt").path) }
+            #expect(throws: NNError.self) { try ScriptedModel(contentsOf: dir.appendingPathComponent("none.pt")) }
             let junk = dir.appendingPathComponent("junk.pt")
             try Data("not a zip archive".utf8).write(to: junk)
             do {
-                _ = try ScriptedModel(contentsOf: junk.path)
+                _ = try ScriptedModel(contentsOf: junk)
                 Issue.record("a corrupt file loaded")
-            } catch let error as TorchError {
+            } catch let error as NNError {
                 #expect(!"\(error)".contains("\n"), "one line: \(error)")
+                #expect("\(error)".contains("junk.pt is not a TorchScript file") && "\(error)".contains("torch.jit.trace"), "\(error)")
             }
         }
     }

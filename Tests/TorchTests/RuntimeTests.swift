@@ -53,11 +53,18 @@ struct RuntimeTests {
             _ = try y.item()
         }
         for _ in 0..<1000 { try cycle() }  // warm up allocator caches
-        let before = try residentBytes()
-        for _ in 0..<10_000 { try cycle() }
-        let growth = try residentBytes() - before
-        // Leaking even the 4 KiB input of each cycle would add ~40 MB.
-        #expect(growth < 8 << 20, "RSS grew by \(growth) bytes")
+        // Leaking even the 4 KiB input of each cycle would add ~40 MB to every window of 10,000.
+        // RSS is the whole process's, and other suites allocate in parallel: one quiet window of
+        // three is enough to clear the tensors, while a leak shows in all of them.
+        var growths: [Int] = []
+        for _ in 0..<3 {
+            let before = try residentBytes()
+            for _ in 0..<10_000 { try cycle() }
+            let growth = try residentBytes() - before
+            growths.append(growth)
+            if growth < 8 << 20 { break }
+        }
+        #expect(growths.contains { $0 < 8 << 20 }, "RSS grew by \(growths) bytes in each window of 10,000 cycles")
     }
 
     private func residentBytes() throws -> Int {

@@ -9,6 +9,9 @@ of each check. Run with Debian's /usr/bin/python3 (torch 1.13, the libtorch deat
         BatchNorm running mean.
   check --model M.pt --data D.safetensors : loads M with torch.jit.load and writes its eval-mode
         logits of D's x into D's file as "reloaded" (to test a file deat saved).
+  forward --model M.pt --data D.safetensors : the same for any input file (Tests/DeatCLITests/
+        TorchScriptCommandTests.swift), and the loaded module's state_dict names, in order, as
+        the metadata entry "names" (comma-separated).
 """
 import argparse
 import os
@@ -64,12 +67,13 @@ def check(args):
     model.eval()
     with torch.no_grad():
         tensors["reloaded"] = model(tensors["x"])
-    safetensors_io.save(tensors, args.data)
+    names = ",".join(model.state_dict().keys())
+    safetensors_io.save(tensors, args.data, {"names": names} if args.action == "forward" else None)
 
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("action", choices=["make", "check"])
+    p.add_argument("action", choices=["make", "check", "forward"])
     p.add_argument("--out")
     p.add_argument("--model")
     p.add_argument("--data", required=True)

@@ -274,7 +274,9 @@ typedef struct dt_script_module dt_script_module;
 /* torch::jit::load onto a device. */
 dt_script_module *dt_script_load(const char *path, int32_t device, dt_error *err);
 void dt_script_free(dt_script_module *m);
-/* forward(input); an error when the module returns anything but one tensor. */
+/* forward(input); an error when the module returns anything but one tensor, whose message is
+   dt_script_not_a_tensor followed by what it returned ("a tuple", "a dict", …). */
+extern const char *const dt_script_not_a_tensor;
 dt_tensor *dt_script_forward(dt_script_module *m, const dt_tensor *input, dt_error *err);
 /* kind 0: named_parameters(recurse), 1: named_buffers(recurse). */
 size_t dt_script_named_count(dt_script_module *m, int32_t kind, dt_error *err);
@@ -286,8 +288,9 @@ void dt_script_train(dt_script_module *m, bool on, dt_error *err);
 bool dt_script_is_training(dt_script_module *m);
 /* Moves the module's parameters and buffers to a device, in place. */
 void dt_script_to(dt_script_module *m, int32_t device, dt_error *err);
-/* torch::jit::Module::save: a file torch.jit.load reads, with the module's current weights. */
-void dt_script_save(dt_script_module *m, const char *path, dt_error *err);
+/* torch::jit::Module::save into memory: the bytes of a file torch.jit.load reads, with the module's
+   current weights, as a 1-D uint8 tensor (the caller writes them, atomically). */
+dt_tensor *dt_script_serialize(dt_script_module *m, dt_error *err);
 
 #ifdef __cplusplus
 }

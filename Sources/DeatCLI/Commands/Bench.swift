@@ -49,6 +49,7 @@ struct BenchPaper: ParsableCommand {
 
     @Option(help: "Dataset: fashion-mnist, mnist, cifar10, cifar100 (default: fashion-mnist).") var dataset: DatasetName = .fashionMNIST
     @Option(help: "Directory holding the dataset's files (default: Debian's for Fashion-MNIST).") var dataDir: String?
+    @Option(help: ArgumentHelp("Train and evaluate a model of your own with every method: a TorchScript file taking images in [0, 1] as NCHW and returning logits (see deat train --model-file) (default: the dataset's built-in model).", valueName: "file.pt")) var modelFile: String?
     @Option(help: "Comma-separated methods, optionally with -N replays/steps; table1 and beyond stand for the two blocks (default: table1,beyond, i.e. \(PaperBench.paperMethods)).") var methods: String = "table1,beyond"
     @Option(help: "The paper's setting whose recipes give each method's defaults: standard (Table 1) or fast (the FAST scripts; see deat train --help) (default: standard).") var setting: TrainingSetting?
     @Option(help: "Epochs for every method (default: 5 for Fashion-MNIST/MNIST, each method's recipe on CIFAR).") var epochs: Int?
@@ -87,6 +88,7 @@ struct BenchPaper: ParsableCommand {
         let device = try runtime.apply()
         var bench = PaperBench(dataset: dataset, entries: try entries())
         bench.dataDirectory = dataDir
+        bench.model = modelFile.map { .torchScript(file: URL(fileURLWithPath: $0).standardizedFileURL.path) }
         bench.setting = setting ?? .standard
         bench.epochs = epochs ?? (small ? 5 : nil)
         bench.trainSubset = trainSubset ?? (small ? 10_000 : nil)

@@ -1,4 +1,4 @@
-// Eval.swift: `deat eval MODEL.safetensors`: clean and robust accuracy of a checkpoint on the
+// Eval.swift: `deat eval MODEL.safetensors|MODEL.pt`: clean and robust accuracy of a model on the
 // first N test points under a list of attacks (AutoAttack standard by default), reported as the
 // point-wise worst case with the cumulative accuracy after each attack (docs/attacks.md §1, §10).
 // Writes a JSON report, prints a table (with the passes through the model per stage, §10.5), saves
@@ -25,7 +25,7 @@ struct Eval: ParsableCommand {
             """
     )
 
-    @Argument(help: "The model checkpoint (.safetensors written by deat).") var model: String
+    @Argument(help: "The model: a checkpoint deat wrote (.safetensors), or a TorchScript file (.pt) taking images in [0, 1] as NCHW and returning logits, which records no dataset or ε: give --dataset and --eps.") var model: String
     @Option(help: "Attacks: aa-standard, aa-apgd-ce+t, aa-apgd-ce+dlr, or a list such as pgd-20,cw-20.") var attacks: String = "aa-standard"
     @Option(help: "Threat model norm: Linf or L2. Under L2, pgd, cw, apgd-ce, apgd-dlr, apgd-t, aa-apgd-ce+t and aa-apgd-ce+dlr take L2 steps; aa-standard, fab-t, square, fgsm and fgsm-rs exist only for Linf and are refused.") var norm: ThreatNorm = .linf
     @Option(help: "Evaluate the first N test points.") var n: Int = 1000

@@ -18,7 +18,7 @@ struct Predict: ParsableCommand {
             when the file holds several. The output holds "logits", float32 [N, classes], computed in float32 in batches.
             """)
 
-    @Argument(help: "A model checkpoint (.safetensors with deat's metadata).") var model: String
+    @Argument(help: "A model checkpoint (.safetensors with deat's metadata) or a TorchScript file (.pt).") var model: String
     @Option(help: "Safetensors file holding the images.") var input: String
     @Option(help: "Name of the image tensor in --input (default: its only tensor, or \"x\").") var tensor: String?
     @Option(help: "Where to write the logits (.safetensors).") var output: String
@@ -34,10 +34,11 @@ struct Predict: ParsableCommand {
         try OutputDirectory.prepare(parentOf: URL(fileURLWithPath: output))  // before the work, not after it
         let (network, kind, _) = try loadModel(from: URL(fileURLWithPath: model), device: device)
         let images = try readImages()
-        // The first tensor of every deat model is its first convolution's weight, [out, C, k, k].
-        let channels = try network.stateDict()[0].tensor.shape[1]
-        guard images.shape.count == 4, images.shape[1] == channels else {
-            throw CLIError("\(input): images of shape \(images.shape) do not fit \(kind), which takes [N, \(channels), H, W]")
+        // The first tensor of every deat model is its first convolution's weight, [out, C, k, k]; a
+        // TorchScript model's first 4-D parameter is, for every ordinary CNN.
+        let channels = try (network as? ScriptedModel).map { $0.firstConvolutionChannels?.channels } ?? network.stateDict()[0].tensor.shape[1]
+        guard images.shape.count == 4, channels.map({ images.shape[1] == $0 }) ?? true else {
+            throw CLIError("\(input): images of shape \(images.shape) do not fit \(kind), which takes [N, \(channels ?? 0), H, W]")
         }
         if let side = kind.requiredImageSide, images.shape[2] != side || images.shape[3] != side {
             throw CLIError("\(input): images of shape \(images.shape) do not fit \(kind), which takes \(side)×\(side) images")

@@ -38,6 +38,9 @@ struct Train: ParsableCommand {
     @Option(help: "Training method: \(MethodName.allCases.map(\.rawValue).joined(separator: ", ")).") var method: MethodName?
     @Option(help: "The paper's setting whose recipe gives the defaults: standard (Table 1) or fast (the FAST scripts) (default: standard).") var setting: TrainingSetting?
     @Option(help: "Model: small-cnn, preact-resnet18, wide-resnet-34-10 (default: small-cnn for Fashion-MNIST/MNIST, preact-resnet18 for CIFAR).", transform: ModelKind.init(name:)) var model: ModelKind?
+    @Option(help: ArgumentHelp(
+        "Train a model of your own instead: a TorchScript file, e.g. torch.jit.trace(model.eval(), example).save(path), that takes images in [0, 1] as NCHW, normalises inside and returns logits [N, classes]. Its weights are the starting point; the run keeps it as initial.pt and writes model.pt and best.pt (torch.jit.load reads them) beside the .safetensors files.",
+        valueName: "file.pt")) var modelFile: String?
     @Option(help: "Dataset: fashion-mnist, mnist, cifar10, cifar100 (default: fashion-mnist).") var dataset: DatasetName?
     @Option(help: "Directory holding the dataset's files (default: Debian's for Fashion-MNIST).") var dataDir: String?
     @Option(help: "Epochs (default: the setting's; 10 for Fashion-MNIST/MNIST, 50 for CIFAR in standard, 100 with a WideResNet or CIFAR-100).") var epochs: Int?
@@ -85,7 +88,7 @@ struct Train: ParsableCommand {
     func validate() throws {
         if resume != nil {
             let given: [(String, Bool)] = [
-                ("--method", method != nil), ("--model", model != nil), ("--dataset", dataset != nil), ("--epochs", epochs != nil),
+                ("--method", method != nil), ("--model", model != nil), ("--model-file", modelFile != nil), ("--dataset", dataset != nil), ("--epochs", epochs != nil),
                 ("--eps", eps != nil), ("--alpha", alpha != nil), ("--gamma", gamma != nil), ("--iterations", iterations != nil),
                 ("--beta", beta != nil), ("--accuracy-threshold", accuracyThreshold != nil), ("--noise-scale", noiseScale != nil),
                 ("--fat-tau", fatTau != nil), ("--grad-align-lambda", gradAlignLambda != nil),
@@ -135,6 +138,8 @@ struct Train: ParsableCommand {
             // float16's range needs the loss scaled (PyTorch's GradScaler) or small gradients vanish.
             throw ValidationError("--autocast fp16 needs loss scaling, which deat's training does not do; use bf16")
         }
+        if model != nil, modelFile != nil { throw ValidationError("--model and --model-file both name the model; give one") }
+        if let model, model.isTorchScript { throw ValidationError("a TorchScript model is given with --model-file \(model.description.dropFirst("torchscript:".count))") }
         if nprocPerNode < 1 { throw ValidationError("--nproc-per-node must be at least 1") }
         if nprocPerNode > 1, ProcessInfo.processInfo.environment["WORLD_SIZE"] != nil {
             throw ValidationError("--nproc-per-node starts its own workers; drop it when a launcher sets WORLD_SIZE")
@@ -148,7 +153,7 @@ struct Train: ParsableCommand {
         // The model and epochs go into the recipe: a WideResNet has its own, and milestone epochs follow E.
         var c = TrainingConfig.defaults(
             method: method ?? .mplusDEAT, dataset: name, epsilon: eps?.value, iterations: iterations, setting: setting ?? .standard,
-            model: model, epochs: epochs)
+            model: modelFile.map { .torchScript(file: URL(fileURLWithPath: $0).standardizedFileURL.path) } ?? model, epochs: epochs)
         c.dataDirectory = dataDir ?? name.defaultDirectory ?? ""
         if let alpha { c.alpha = alpha.value }
         if let gamma { c.gamma = gamma }

@@ -25,6 +25,9 @@ struct TrainingOutput {
         for leftover in run.removedTemporaries {
             FileHandle.standardError.write(Data("note: removed \(leftover), a temporary file left by an interrupted write\n".utf8))
         }
+        for warning in run.warnings {
+            FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
+        }
         let resumed = try run.resume()
         let config = trainer.state.config
         print("\(config.method.rawValue) on \(config.dataset.rawValue) with \(config.model) (\(run.parameterCount) parameters), ε = \(config.epsilon), "
@@ -55,8 +58,9 @@ struct TrainingOutput {
             print(String(format: "done: %.1f min of training, %d backward passes; last epoch clean %.2f%%, PGD %.2f%%",
                 last.totalSeconds / 60, last.totalBackwardPasses, last.cleanAccuracy * 100, last.robustAccuracy * 100)
                 + " (\(last.validation))")
-            let best = FileManager.default.fileExists(atPath: trainer.files.best.path) ? ", \(trainer.files.best.path)" : ""
-            print("files: \(trainer.files.model.path)\(best), \(trainer.files.log.path)")
+            let files = trainer.files
+            let models = [files.model, files.best, files.modelScript, files.bestScript].filter { FileManager.default.fileExists(atPath: $0.path) }
+            print("files: \((models + [files.log]).map(\.path).joined(separator: ", "))")
         }
     }
 
