@@ -157,7 +157,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "DataFormats", "Torch", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "AttacksTests", dependencies: ["Torch", "NN", "Attacks", "Models", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "EvaluationTests", dependencies: ["Torch", "NN", "DataFormats", "Datasets", "Attacks", "Evaluation", "Models", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "TrainingTests", dependencies: ["Torch", "NN", "SafeTensors", "Storage", "Training", "Models", "DataFormats", "Datasets", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(name: "TrainingTests", dependencies: ["Torch", "NN", "SafeTensors", "Storage", "Training", "Models", "DataFormats", "Datasets", "Attacks", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "DeatCLITests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Training", "Evaluation", "Attacks", "Models", "NN", "Torch", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "BenchmarksTests", dependencies: ["Torch", "Benchmarks", "Training", "TestSupport"], swiftSettings: swiftSettings),

@@ -9,7 +9,6 @@ import Torch
 @testable import Benchmarks
 
 /// The repository root, found from this file (Tests/BenchmarksTests/…), so the tests do not depend on the working directory.
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 let pythonTorchAvailable = FileManager.default.fileExists(atPath: "/usr/lib/python3/dist-packages/torch/__init__.py")
     && FileManager.default.isExecutableFile(atPath: PeerRunner.defaultPython)
 

@@ -8,7 +8,6 @@ import TestSupport
 
 private let pythonTorchAvailable = FileManager.default.fileExists(atPath: "/usr/lib/python3/dist-packages/torch/__init__.py")
 /// The repository root (the peers are found as scripts/bench relative to it).
-private let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
 @Suite("deat bench step, ops, loader and attacks")
 struct BenchCLITests {

@@ -9,13 +9,6 @@ import Testing
 import TestSupport
 import Torch
 
-let pythonHasTorch: Bool = {
-    guard FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") else { return false }
-    return (try? runProcess(URL(fileURLWithPath: "/usr/bin/python3"), ["-c", "import torch"]).status) == 0
-}()
-
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
 @Suite("Checkpoint interchange with PyTorch", .serialized)
 struct InteropTests {
     static let models: [(name: String, normalization: Normalization, side: Int)] = [

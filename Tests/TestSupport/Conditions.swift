@@ -13,3 +13,22 @@ public let fashionMNISTMissing: Comment = "needs Debian's dataset-fashion-mnist 
 
 /// CUDA devices the linked libtorch sees (deat's executables link the same one).
 public let cudaDeviceCount = Device.cudaDeviceCount
+
+/// Whether Debian's /usr/bin/python3 imports torch: the PyTorch oracle. Tests that need it
+/// `#require` it and fail, naming the package, when it is missing.
+public let pythonHasTorch: Bool = {
+    guard FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") else { return false }
+    return (try? runProcess(URL(fileURLWithPath: "/usr/bin/python3"), ["-c", "import torch"]).status) == 0
+}()
+
+/// The checkout's root, where scripts/ lives.
+public let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// Runs a committed Python script of the repository (`scripts/…`) with Debian's /usr/bin/python3
+/// and requires success.
+public func runPythonOracle(_ script: String, _ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) throws {
+    try #require(pythonHasTorch, "the PyTorch oracle is missing: /usr/bin/python3 cannot import torch (install python3-torch)", sourceLocation: sourceLocation)
+    let path = repositoryRoot.appendingPathComponent(script).path
+    let result = try runProcess(URL(fileURLWithPath: "/usr/bin/python3"), [path] + arguments)
+    try #require(result.status == 0, "\(script) failed: \(result.stderr)", sourceLocation: sourceLocation)
+}
