@@ -21,6 +21,7 @@ struct Bench: ParsableCommand {
         abstract: "Benchmarks: the paper's method comparison, and deat side by side with PyTorch.",
         subcommands: [
             BenchPaper.self, BenchPeer.self, BenchThroughput.self, BenchStep.self, BenchOps.self, BenchLoader.self, BenchAttacks.self,
+            BenchTorchScript.self,
             BenchPeerRun.self,
         ]
     )
