@@ -50,6 +50,14 @@ public struct ImageFolder: Sendable, Equatable, Codable {
         URL(fileURLWithPath: root).appendingPathComponent(files[index])
     }
 
+    /// `n` images spread evenly over the list (positions ⌊k·count/n⌋), all of them when n ≥ count:
+    /// the list is sorted by class, so its first n would hold the first classes only.
+    public func spread(_ n: Int) -> ImageFolder {
+        guard n < count else { return self }
+        let picks = (0..<max(n, 0)).map { $0 * count / n }
+        return ImageFolder(root: root, classes: classes, files: picks.map { files[$0] }, labels: picks.map { labels[$0] })
+    }
+
     /// Whether `name` is an image file by torchvision's rule.
     public static func isImageFile(_ name: String) -> Bool {
         let lower = name.lowercased()

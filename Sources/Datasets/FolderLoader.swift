@@ -97,6 +97,24 @@ public struct FolderLoader: EpochLoader, Sendable {
         }
     }
 
+    /// Every image of epoch 0 (in folder order without `shuffle`) transformed and kept as uint8 in
+    /// one TensorDataset: for a validation subset, never a whole large folder. Decoded by `workers`
+    /// threads (at least one); the number of images skipped as bad comes with it.
+    public func tensorDataset() throws -> (dataset: TensorDataset, skipped: Int) {
+        let maker = FolderBatchMaker(loader: self, epoch: 0, order: try order(epoch: 0), unitFloat: false)
+        let epoch = LoaderEpoch(epoch: 0, batchCount: batchesPerEpoch,
+                                producer: FolderPipeline(maker: maker, batchCount: batchesPerEpoch, workers: max(workers, 1), capacity: max(workers, 1) + prefetch))
+        var pixels: [Tensor] = []
+        var labels: [Tensor] = []
+        while let (x, y) = try epoch.nextBatch() {
+            pixels.append(x)
+            labels.append(y)
+        }
+        guard !pixels.isEmpty else { throw DataPipelineError("the image folder \(folder.root) has no images to load") }
+        let dataset = try TensorDataset(images: Tensor.cat(pixels, dim: 0), labels: Tensor.cat(labels, dim: 0), classCount: folder.classes.count)
+        return (dataset, epoch.skippedImages)
+    }
+
     /// Batch `index` of epoch `epoch`, made on the caller's thread (tests, and the benchmark's check).
     public func batch(_ index: Int, epoch: Int) throws -> (batch: DataLoader.Batch, skipped: Int) {
         let maker = FolderBatchMaker(loader: self, epoch: epoch, order: try order(epoch: epoch))
@@ -112,11 +130,14 @@ struct FolderBatchMaker: Sendable {
     let epoch: Int
     /// This shard's folder indices for the epoch.
     let order: [Int]
+    /// Whether batches are float32 in [0, 1] (training) or the uint8 pixels (a TensorDataset's).
+    let unitFloat: Bool
 
-    init(loader: FolderLoader, epoch: Int, order: [Int]) {
+    init(loader: FolderLoader, epoch: Int, order: [Int], unitFloat: Bool = true) {
         self.loader = loader
         self.epoch = epoch
         self.order = order
+        self.unitFloat = unitFloat
     }
 
     /// The uniforms of batch `index`: `transform.drawCount` per image slot, from (seed, epoch, stream, batch).
@@ -129,9 +150,15 @@ struct FolderBatchMaker: Sendable {
         return try Tensor.uniform([images * perImage], low: 0, high: 1, dtype: .float64, device: .cpu, generator: generator).doubles()
     }
 
-    /// Batch `index`: images float32 [n, 3, S, S] in [0, 1] and int64 labels [n] on the loader's
+    /// Batch `index`: images float32 [n, 3, S, S] in [0, 1] (uint8 without `unitFloat`) and int64 labels [n] on the loader's
     /// device; n is the batch size less the images skipped as bad (added to `skipped`).
     func batch(_ index: Int, skipped: inout Int) throws -> DataLoader.Batch {
+        let (pixels, labels) = try pixelBatch(index, skipped: &skipped)
+        return (unitFloat ? try TensorDataset.toUnitFloat(pixels) : pixels, labels)
+    }
+
+    /// Batch `index` as uint8 pixels [n, 3, S, S] and int64 labels [n] on the loader's device.
+    func pixelBatch(_ index: Int, skipped: inout Int) throws -> (pixels: Tensor, labels: Tensor) {
         let size = loader.transform.size
         let imageBytes = 3 * size * size
         let positions = index * loader.batchSize..<min((index + 1) * loader.batchSize, order.count)
@@ -163,7 +190,7 @@ struct FolderBatchMaker: Sendable {
         }
         if labels.count < positions.count { pixels.removeLast((positions.count - labels.count) * imageBytes) }
         let x = try Tensor(pixels, shape: [labels.count, 3, size, size]).to(device: loader.device)
-        return (try TensorDataset.toUnitFloat(x), try Tensor(labels, on: loader.device))
+        return (x, try Tensor(labels, on: loader.device))
     }
 }
 

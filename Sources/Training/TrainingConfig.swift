@@ -2,7 +2,8 @@
 // `deat train --resume DIR` rebuilds exactly the same run. Defaults per dataset follow the paper
 // for CIFAR (docs/methods.md §1.2, §2) and deat's own choices for Fashion-MNIST (§8). Settings
 // added after checkpoints were first written (`keepEpochs`, `worldSize`, `channelsLast`,
-// `autocast`, `setting`, `lrMilestones`, `overfittingGuard`, `rotation`, `accuracyThreshold`, `fatTau`, `noiseScale`, `alignmentWeight`) decode to their defaults when an
+// `autocast`, `setting`, `lrMilestones`, `overfittingGuard`, `rotation`, `accuracyThreshold`, `fatTau`, `noiseScale`, `alignmentWeight`,
+// `imageSize`, `skipBadImages`) decode to their defaults when an
 // older checkpoint lacks them (`Defaulted`). The defaults themselves: TrainingConfig+Recipes.swift.
 import DataFormats
 import Datasets
@@ -70,9 +71,19 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     @Defaulted<SettingDefaults.GradAlignLambda> public var alignmentWeight: Double = 0.2
     /// N-FGSM: the noise is uniform on [−kε, kε] with this k.
     @Defaulted<SettingDefaults.NFGSMNoise> public var noiseScale: Double = 2
+    /// `--dataset folder`: the side of the square images the transforms make (RandomResizedCrop for
+    /// training, Resize + CenterCrop for validation; docs/datasets.md §3).
+    @Defaulted<SettingDefaults.ImageNetSide> public var imageSize: Int = 224
+    /// `--dataset folder`: leave out (and count) images that cannot be decoded instead of stopping.
+    @Defaulted<SettingDefaults.Off> public var skipBadImages: Bool = false
 
-    /// What the loader does to every training batch.
-    public var augmentation: Augmentation { augment ? .cropFlip(padding: 4, rotation: rotation) : .none }
+    /// What the loader does to every training batch of a tensor dataset (an image folder's loader
+    /// transforms each image instead: `imageTransform`).
+    public var augmentation: Augmentation { augment && dataset != .folder ? .cropFlip(padding: 4, rotation: rotation) : .none }
+
+    /// `--dataset folder`: what is done to each training image (RandomResizedCrop + flip with
+    /// `augment`, else the evaluation transform).
+    public var imageTransform: ImageTransform { augment ? .randomResizedCrop(size: imageSize) : .evaluation(size: imageSize) }
 
     public enum ScheduleName: String, Codable, Sendable, CaseIterable {
         /// ×0.1 at each of `lrMilestones` (T/2 and 4T/5 of the iterations in DEAT's Table 1 setting).
@@ -114,6 +125,8 @@ public enum SettingDefaults {
     public enum GradAlignLambda: SettingDefault { public static var value: Double { 0.2 } }
     /// N-FGSM's train.py --unif.
     public enum NFGSMNoise: SettingDefault { public static var value: Double { 2 } }
+    /// ImageNet's 224 × 224 crops.
+    public enum ImageNetSide: SettingDefault { public static var value: Int { 224 } }
 }
 
 /// A setting that decodes to `Default.value` when its key is missing, and is encoded as the plain
