@@ -7,7 +7,9 @@
 //   CTorch ← Torch ← NN ← Models
 //   Storage                                   (Foundation only: atomic files, output directories, fault hook)
 //   Storage ← SafeTensors ← NN                (SafeTensors: Foundation only)
-//   CZlib ← DataFormats                       (Foundation only: IDX, CIFAR, pickle, tar, gzip; no libtorch)
+//   CZlib, CTurboJPEG, CSpng, Storage ← DataFormats
+//                                             (Foundation only: IDX, CIFAR, pickle, tar, gzip, JPEG, PNG,
+//                                             image folders; no libtorch)
 //   Torch, DataFormats ← Datasets             (tensors, loader, augmentation)
 //   NN ← Attacks
 //   Models, Datasets, Attacks ← Evaluation    (robust accuracy, the eval pipeline)
@@ -15,7 +17,7 @@
 //   Training, Evaluation ← Reports            (report, charts, checkpoint analysis)
 //   Training, Evaluation, Reports ← Benchmarks (bench paper, the PyTorch peer runner, the deat side of every bench)
 //   everything ← DeatCLI (executable `deat`: parse, call, print)
-//   SafeTensors, DataFormats ← DeatFuzz (executable `deat-fuzz`, no libtorch)
+//   SafeTensors, DataFormats, CTurboJPEG, CSpng ← DeatFuzz (executable `deat-fuzz`, no libtorch)
 //
 // Finding libtorch (the tch-rs ladder, read here as mlx-swift reads SPM_CUDA):
 //   LIBTORCH unset            Debian's libtorch-dev 1.13 (CPU) under /usr, C++17.
@@ -108,11 +110,13 @@ let package = Package(
         shimTarget,
         .target(name: "Torch", dependencies: ["CTorch"], swiftSettings: swiftSettings, linkerSettings: torchLinkerSettings),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG", providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(name: "CSpng", path: "Sources/CSpng", providers: [.apt(["libspng-dev"])]),
         .target(name: "Storage", swiftSettings: swiftSettings),
         .target(name: "SafeTensors", dependencies: ["Storage"], swiftSettings: swiftSettings),
         .target(name: "NN", dependencies: ["Torch", "SafeTensors", "Storage"], swiftSettings: swiftSettings),
         .target(name: "Models", dependencies: ["Torch", "NN", "SafeTensors"], swiftSettings: swiftSettings),
-        .target(name: "DataFormats", dependencies: ["CZlib"], swiftSettings: swiftSettings),
+        .target(name: "DataFormats", dependencies: ["CZlib", "CTurboJPEG", "CSpng", "Storage"], swiftSettings: swiftSettings),
         .target(name: "Datasets", dependencies: ["Torch", "DataFormats"], swiftSettings: swiftSettings),
         .target(name: "Attacks", dependencies: ["Torch", "NN"], swiftSettings: swiftSettings),
         .target(
@@ -143,7 +147,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .executableTarget(name: "DeatFuzz", dependencies: ["SafeTensors", "DataFormats"], swiftSettings: swiftSettings),
+        .executableTarget(name: "DeatFuzz", dependencies: ["SafeTensors", "DataFormats", "CTurboJPEG", "CSpng"], swiftSettings: swiftSettings),
         .target(name: "TestSupport", dependencies: ["Torch"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(
             name: "TorchTests",

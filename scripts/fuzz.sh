@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # scripts/fuzz.sh: fuzzes every file parser of deat (safetensors, IDX plain and gzip, CIFAR binary,
-# CIFAR pickle, tar) with deat-fuzz (Sources/DeatFuzz), built in release under .build-fuzz.
+# CIFAR pickle, tar, JPEG, PNG) with deat-fuzz (Sources/DeatFuzz), built in release under .build-fuzz.
 #
 #   scripts/fuzz.sh [--inputs 1000000] [--seed 1] [--jobs 2] [--parser all|NAME[,NAME…]] [--no-save]
 #       The seeded mutation campaign: N inputs per parser, one worker process per parser, `jobs` at
@@ -44,7 +44,7 @@ libfuzzer)
         -Xswiftc -sanitize=fuzzer -Xswiftc -DDEAT_LIBFUZZER -Xswiftc -use-ld=lld
     binary=.build-fuzz/libfuzzer/release/deat-fuzz
     if [ "$parser" = all ]; then
-        parsers=(safetensors idx idx-gzip cifar-binary cifar-pickle tar)
+        parsers=(safetensors idx idx-gzip cifar-binary cifar-pickle tar jpeg png)
     else
         IFS=, read -r -a parsers <<< "$parser"
     fi

@@ -55,6 +55,21 @@ public struct LoaderBenchmark {
         return (fashion, synthetic)
     }
 
+    /// One epoch of `folder`'s train/ through a FolderLoader (decode + RandomResizedCrop(`size`) +
+    /// flip on `workers` threads): images per second, timed from the epoch's start to its last
+    /// batch, as torchvision's DataLoader is timed by scripts/bench/folder_loader.py.
+    public func folderThroughput(_ folder: URL, workers: Int, size: Int = 224) throws -> (images: Int, perSecond: Double) {
+        let list = try ImageFolder.scan(folder.appendingPathComponent("train"))
+        let loader = try FolderLoader(list, transform: .randomResizedCrop(size: size), batchSize: batch, seed: seed,
+                                      workers: workers, device: device)
+        let start = DispatchTime.now().uptimeNanoseconds
+        let epoch = loader.epoch(0)
+        var images = 0
+        while let (x, _) = try epoch.nextBatch() { images += x.shape[0] }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return (images, Double(images) / seconds)
+    }
+
     public func loader(_ work: Workload, prefetch: Int) throws -> DataLoader {
         try DataLoader(work.data, batchSize: batch, augmentation: work.augmentation, seed: seed, prefetch: prefetch)
     }

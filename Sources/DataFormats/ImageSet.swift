@@ -90,6 +90,9 @@ public enum DatasetName: String, Codable, Sendable, CaseIterable {
     case cifar10
     /// CIFAR-100: 32×32 RGB, 100 fine classes (coarse labels kept in `ImageSet.coarseLabels`).
     case cifar100
+    /// An image folder in torchvision's ImageFolder layout (DIR/train/<class>/*, DIR/val/<class>/*),
+    /// JPEG and PNG, any size: read by `ImageFolder` and `FolderLoader`, never into one ImageSet.
+    case folder
 
     /// Where the data usually is when no `--data-dir` is given: Debian's `dataset-fashion-mnist` location
     /// for Fashion-MNIST; nil for the others, which no distribution packages.
@@ -97,7 +100,7 @@ public enum DatasetName: String, Codable, Sendable, CaseIterable {
         self == .fashionMNIST ? "/usr/share/datasets/fashion-mnist" : nil
     }
 
-    /// Number of classes of the default labels.
+    /// Number of classes of the default labels (a folder's are its class folders: `ImageFolder.classes`).
     public var classCount: Int { self == .cifar100 ? 100 : 10 }
 
     /// Image shape (channels, height, width).
@@ -105,6 +108,7 @@ public enum DatasetName: String, Codable, Sendable, CaseIterable {
         switch self {
         case .fashionMNIST, .mnist: return (1, 28, 28)
         case .cifar10, .cifar100: return (3, 32, 32)
+        case .folder: return (3, 224, 224)  // the default --image-size
         }
     }
 
@@ -121,6 +125,8 @@ public enum DatasetName: String, Codable, Sendable, CaseIterable {
         case .cifar100:
             return "download cifar-100-python.tar.gz or cifar-100-binary.tar.gz from "
                 + "https://www.cs.toronto.edu/~kriz/cifar.html and pass its folder as --data-dir"
+        case .folder:
+            return ImageFolder.layoutHint + "; pass DIR as --data-dir"
         }
     }
 }

@@ -22,6 +22,10 @@ public func loadImageSet(_ name: DatasetName, split: Split, directory: URL) thro
         return try loadCIFAR(.cifar10, split: split, directory: directory, hint: name.installHint)
     case .cifar100:
         return try loadCIFAR(.cifar100, split: split, directory: directory, hint: name.installHint)
+    case .folder:
+        // A folder of full-size images would not fit in memory as one set; FolderLoader streams it.
+        throw DatasetError(.unsupported, file: directory.path,
+                           "an image folder is streamed by `deat train`, not loaded whole; this command reads fashion-mnist, mnist, cifar10 or cifar100")
     }
 }
 

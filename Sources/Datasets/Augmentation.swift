@@ -27,11 +27,12 @@ public enum Augmentation: Sendable, Equatable, CustomStringConvertible {
     public static let cifar = Augmentation.cropFlip(padding: 4)
 
     /// The default training augmentation for a dataset: the CIFAR recipe for CIFAR-10/100, none for
-    /// Fashion-MNIST and MNIST (the reference methods train those unaugmented).
+    /// Fashion-MNIST and MNIST (the reference methods train those unaugmented). An image folder's
+    /// augmentation is its loader's transform (`ImageTransform`), not a tensor operation: none here.
     public static func defaultTraining(for name: DatasetName) -> Augmentation {
         switch name {
         case .cifar10, .cifar100: return .cifar
-        case .fashionMNIST, .mnist: return .none
+        case .fashionMNIST, .mnist, .folder: return .none
         }
     }
 

@@ -129,36 +129,32 @@ public final class LoaderEpoch: Sequence, IteratorProtocol {
     /// The failure that ended the iteration early, if any.
     public private(set) var error: (any Error)?
 
-    private let pipeline: BatchPipeline?
-    private let plan: EpochPlan?  // synchronous mode only
-    private var source: BatchSource?
+    /// Images left out of this epoch's batches because they could not be decoded (a folder loader
+    /// with `skipBadImages`); always 0 for tensors.
+    public var skippedImages: Int { producer.skippedImages }
 
-    init(plan: EpochPlan, prefetch: Int) {
-        epoch = plan.epoch
-        batchCount = plan.batchCount
-        if prefetch > 0 {
-            pipeline = BatchPipeline(plan: plan, capacity: prefetch)
-            self.plan = nil
-        } else {
-            pipeline = nil
-            self.plan = plan
-        }
+    private let producer: any BatchProducer
+
+    convenience init(plan: EpochPlan, prefetch: Int) {
+        self.init(epoch: plan.epoch, batchCount: plan.batchCount,
+                  producer: prefetch > 0 ? BatchPipeline(plan: plan, capacity: prefetch) : SynchronousBatches(plan: plan))
+    }
+
+    init(epoch: Int, batchCount: Int, producer: any BatchProducer) {
+        self.epoch = epoch
+        self.batchCount = batchCount
+        self.producer = producer
     }
 
     deinit {
-        pipeline?.cancelAndJoin()
+        producer.cancelAndJoin()
     }
 
     /// The next batch, nil at the end of the epoch; throws what went wrong preparing it.
     public func nextBatch() throws -> DataLoader.Batch? {
         let start = DispatchTime.now().uptimeNanoseconds
         defer { waitSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
-        let batch: DataLoader.Batch?
-        if let pipeline {
-            batch = try pipeline.pop()
-        } else {
-            batch = try nextSynchronously()
-        }
+        let batch = try producer.pop()
         if batch != nil { delivered += 1 }
         return batch
     }
@@ -175,13 +171,4 @@ public final class LoaderEpoch: Sequence, IteratorProtocol {
 
     /// `for … in` iterates this object itself: an epoch is consumed once, like a stream.
     public func makeIterator() -> LoaderEpoch { self }
-
-    private func nextSynchronously() throws -> DataLoader.Batch? {
-        guard let plan, delivered < batchCount else { return nil }
-        // Grad mode is thread-local and on by default: batch preparation must not build a graph.
-        return try withNoGrad {
-            if source == nil { source = try BatchSource(plan) }
-            return try source!.batch(delivered)
-        }
-    }
 }

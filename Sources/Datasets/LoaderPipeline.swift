@@ -49,7 +49,12 @@ struct EpochPlan {
     /// The epoch's permutation of 0..<N (this shard's part of it) as int64 on the CPU, or nil for
     /// index order over the whole dataset.
     func makeOrder() throws -> Tensor? {
-        let n = dataset.count
+        try Self.order(of: dataset.count, shuffle: shuffle, seed: seed, epoch: epoch, shard: shard)
+    }
+
+    /// Epoch `epoch`'s permutation of 0..<`n` (its `shard`'s part), int64 on the CPU, or nil for
+    /// index order over all `n`: the one order every loader of deat uses.
+    static func order(of n: Int, shuffle: Bool, seed: UInt64, epoch: Int, shard: DataLoader.Shard) throws -> Tensor? {
         var order: Tensor?
         if shuffle {
             let generator = try Generator(seed: DataLoader.streamSeed(seed, epoch: epoch, stream: RandomStream.shuffle.rawValue))
@@ -57,7 +62,7 @@ struct EpochPlan {
         }
         guard shard.count > 1 else { return order }
         let all = try order?.ints() ?? Array(0..<n)
-        let padded = all + all.prefix(count * shard.count - n)  // wrap around, as DistributedSampler pads
+        let padded = all + all.prefix(shard.size(of: n) * shard.count - n)  // wrap around, as DistributedSampler pads
         return try Tensor(stride(from: shard.rank, to: padded.count, by: shard.count).map { Int64(padded[$0]) })
     }
 
@@ -103,8 +108,43 @@ struct BatchSource {
     }
 }
 
+/// Where a `LoaderEpoch` gets its batches: in order, nil after the last.
+protocol BatchProducer: AnyObject {
+    /// The next batch, nil after the last; throws the failure that ended the epoch.
+    func pop() throws -> DataLoader.Batch?
+    /// Stops any worker threads and waits for them (the epoch is being dropped).
+    func cancelAndJoin()
+    /// Images that could not be decoded and were left out (folder loaders only).
+    var skippedImages: Int { get }
+}
+
+extension BatchProducer {
+    var skippedImages: Int { 0 }
+}
+
+/// A tensor dataset's batches made on the caller's thread when it asks (`prefetch` 0).
+final class SynchronousBatches: BatchProducer {
+    private let plan: EpochPlan
+    private var source: BatchSource?
+    private var made = 0
+
+    init(plan: EpochPlan) { self.plan = plan }
+
+    func pop() throws -> DataLoader.Batch? {
+        guard made < plan.batchCount else { return nil }
+        // Grad mode is thread-local and on by default: batch preparation must not build a graph.
+        return try withNoGrad {
+            if source == nil { source = try BatchSource(plan) }
+            defer { made += 1 }
+            return try source!.batch(made)
+        }
+    }
+
+    func cancelAndJoin() {}
+}
+
 /// One worker thread filling a queue of at most `capacity` batches, and the caller's side of it.
-final class BatchPipeline: @unchecked Sendable {
+final class BatchPipeline: BatchProducer, @unchecked Sendable {
     // Every stored property below is guarded by `condition`'s lock (hence @unchecked Sendable).
     private let condition = NSCondition()
     private var ready: [DataLoader.Batch] = []

@@ -70,6 +70,10 @@ struct FuzzTarget: Sendable {
                    dictionary: CIFARPickleFuzz.dictionary, generate: CIFARPickleFuzz.generate, check: CIFARPickleFuzz.check),
         FuzzTarget(name: "tar", testTarget: "DatasetsTests", seeds: TarFuzz.seeds,
                    dictionary: TarFuzz.dictionary, generate: TarFuzz.generate, check: TarFuzz.check),
+        FuzzTarget(name: "jpeg", testTarget: "DataFormatsTests", seeds: ImageFuzz.jpegSeeds,
+                   dictionary: ImageFuzz.jpegDictionary, generate: nil, check: ImageFuzz.check),
+        FuzzTarget(name: "png", testTarget: "DataFormatsTests", seeds: ImageFuzz.pngSeeds,
+                   dictionary: ImageFuzz.pngDictionary, generate: ImageFuzz.generatePNG, check: ImageFuzz.check),
     ]
 
     static func named(_ name: String) -> FuzzTarget? { all.first { $0.name == name } }

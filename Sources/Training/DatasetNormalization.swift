@@ -7,6 +7,9 @@ import Models
 import NN
 
 extension Normalization {
+    /// torchvision's ImageNet statistics, the usual choice for image folders.
+    public static let imageNet = Normalization(mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225])
+
     /// The normalisation deat puts inside a model trained on `dataset`.
     public static func forDataset(_ dataset: DatasetName) -> Normalization {
         switch dataset {
@@ -14,6 +17,7 @@ extension Normalization {
         case .mnist: Normalization(mean: [0.1307], std: [0.3081])
         case .cifar10: .cifar10
         case .cifar100: .cifar100
+        case .folder: .imageNet
         }
     }
 }

@@ -39,7 +39,7 @@ public final class Trainer {
     public private(set) var state: TrainState
     private var method: any TrainingMethod
     private let optimizer: SGD
-    private let loader: DataLoader
+    private let loader: any EpochLoader
     private let validation: TensorDataset
     private let normalization: Normalization
     private let inputScale: Tensor
@@ -51,6 +51,8 @@ public final class Trainer {
     private var synchronized = false
     /// The dtype the training steps autocast to, nil for float32.
     private let autocastType: DType?
+    /// Images the loader left out of the current epoch as undecodable (`--skip-bad-images`).
+    public private(set) var skippedImages = 0
     /// The current epoch's first minibatch, which the overfitting guard attacks.
     private var firstBatch: (images: Tensor, labels: Tensor)?
     /// The weights' moving average (nil when off); only the writer keeps one, since only it
@@ -73,9 +75,23 @@ public final class Trainer {
     /// A fresh run (or one to resume with `resumeIfPossible()`), writing into `directory`. With a
     /// `group` of W processes (`config.worldSize` must be W), this process trains on its shard of
     /// the data and only rank 0 touches `directory` (DataParallel.swift).
-    public init(
+    public convenience init(
         config: TrainingConfig, model: any Layer, normalization: Normalization, train: TensorDataset,
         validation: TensorDataset, directory: URL, group: ProcessGroup? = nil
+    ) throws {
+        let loader = try DataLoader(
+            try config.trainSubset.map { try train.first($0) } ?? train, batchSize: config.batchSize,
+            augmentation: config.augmentation, seed: config.seed,
+            shard: try group.map { try DataLoader.Shard(rank: $0.rank, count: $0.worldSize) } ?? .whole)
+        try self.init(config: config, model: model, normalization: normalization, loader: loader, validation: validation,
+                      directory: directory, device: train.device, group: group)
+    }
+
+    /// A run whose minibatches come from `loader` (an image folder's, FolderLoader.swift), already
+    /// on `device` and this process's shard.
+    public init(
+        config: TrainingConfig, model: any Layer, normalization: Normalization, loader: any EpochLoader,
+        validation: TensorDataset, directory: URL, device: Device, group: ProcessGroup? = nil
     ) throws {
         guard config.worldSize == (group?.worldSize ?? 1) else {
             throw TrainingError("the run is configured for \(config.worldSize) process(es) but \(group?.worldSize ?? 1) joined")
@@ -88,12 +104,8 @@ public final class Trainer {
         optimizer = try SGD(
             parameters: model.parameters(), learningRate: config.learningRate, momentum: config.momentum,
             weightDecay: config.weightDecay)
-        let device = train.device
         parallel = group.map { DataParallel(group: $0, trainingDevice: device) }
-        loader = try DataLoader(
-            try config.trainSubset.map { try train.first($0) } ?? train, batchSize: config.batchSize,
-            augmentation: config.augmentation, seed: config.seed,
-            shard: try group.map { try DataLoader.Shard(rank: $0.rank, count: $0.worldSize) } ?? .whole)
+        self.loader = loader
         parallel?.attach(to: optimizer)
         if config.channelsLast { try model.convert(to: .channelsLast) }
         let writes = parallel?.isWriter ?? true
@@ -184,6 +196,7 @@ public final class Trainer {
         while let (x, y) = try batches.nextBatch() {
             defer { index += 1 }
             if index == 0 { firstBatch = (x, y) }  // also when resuming past it
+            skippedImages = batches.skippedImages
             if index < state.batch { continue }  // resumed mid-epoch: these were trained before the kill
             if let stop = state.config.stopAfterBatches, state.batchesTrained >= stop { return false }
             let result = try step(images: x, labels: y, epoch: epoch, batch: index)
@@ -203,6 +216,7 @@ public final class Trainer {
                 report(.checkpointed(epoch: epoch, batch: state.batch))
             }
         }
+        skippedImages = batches.skippedImages
         return true
     }
 

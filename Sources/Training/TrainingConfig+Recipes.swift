@@ -16,7 +16,8 @@ extension TrainingConfig {
         setting: TrainingSetting = .standard, model: ModelKind? = nil, epochs: Int? = nil
     ) -> TrainingConfig {
         let cifar = dataset == .cifar10 || dataset == .cifar100
-        let epsilon = epsilon ?? (cifar ? 8.0 / 255 : 0.1)
+        // Image folders take ImageNet's usual radius; no reference recipe trains one (docs/datasets.md §5).
+        let epsilon = epsilon ?? (cifar ? 8.0 / 255 : dataset == .folder ? 4.0 / 255 : 0.1)
         let iterations = iterations ?? method.defaultIterations
         // mdeat_cifar100.py refuses PreActResNet-18 on CIFAR-100 ("pls use WideResNet").
         let model = model ?? (dataset == .cifar100 ? .wideResNet(depth: 34, widen: 10) : cifar ? .preActResNet18 : .smallCNN)
@@ -33,7 +34,7 @@ extension TrainingConfig {
             method: method, model: model, dataset: dataset, dataDirectory: "",
             epochs: cifar ? 50 : 10, batchSize: 128, epsilon: epsilon, alpha: alpha, gamma: 1.01, iterations: iterations,
             learningRate: 0.05, schedule: .multistep, trainSubset: nil,
-            augment: Augmentation.defaultTraining(for: dataset) != .none)
+            augment: dataset == .folder || Augmentation.defaultTraining(for: dataset) != .none)
         c.setting = setting
         // train_fgsm.py's early stop; its `--early-stop` flag is off there, on here because a
         // single-step run without it can silently end with a model that PGD breaks completely.

@@ -3,9 +3,9 @@
 // for CIFAR (docs/methods.md §1.2, §2) and deat's own choices for Fashion-MNIST (§8). Settings
 // added after checkpoints were first written (`keepEpochs`, `worldSize`, `channelsLast`,
 // `autocast`, `setting`, `lrMilestones`, `overfittingGuard`, `rotation`, `accuracyThreshold`,
-// `fatTau`, `noiseScale`, `alignmentWeight`, `weightAveraging`, `labelSmoothing`) decode to their
-// defaults when an older checkpoint lacks them (`Defaulted`). The defaults themselves:
-// TrainingConfig+Recipes.swift.
+// `fatTau`, `noiseScale`, `alignmentWeight`, `weightAveraging`, `labelSmoothing`, `imageSize`,
+// `skipBadImages`) decode to their defaults when an older checkpoint lacks them (`Defaulted`). The
+// defaults themselves: TrainingConfig+Recipes.swift.
 import DataFormats
 import Datasets
 import Models
@@ -78,9 +78,19 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     /// Label smoothing of the training loss's cross-entropy, as `F.cross_entropy(label_smoothing=)`;
     /// attacks keep plain cross-entropy (docs/methods.md §2.9). 0: none.
     @Defaulted<SettingDefaults.NoLabelSmoothing> public var labelSmoothing: Double = 0
+    /// `--dataset folder`: the side of the square images the transforms make (RandomResizedCrop for
+    /// training, Resize + CenterCrop for validation; docs/datasets.md §3).
+    @Defaulted<SettingDefaults.ImageNetSide> public var imageSize: Int = 224
+    /// `--dataset folder`: leave out (and count) images that cannot be decoded instead of stopping.
+    @Defaulted<SettingDefaults.Off> public var skipBadImages: Bool = false
 
-    /// What the loader does to every training batch.
-    public var augmentation: Augmentation { augment ? .cropFlip(padding: 4, rotation: rotation) : .none }
+    /// What the loader does to every training batch of a tensor dataset (an image folder's loader
+    /// transforms each image instead: `imageTransform`).
+    public var augmentation: Augmentation { augment && dataset != .folder ? .cropFlip(padding: 4, rotation: rotation) : .none }
+
+    /// `--dataset folder`: what is done to each training image (RandomResizedCrop + flip with
+    /// `augment`, else the evaluation transform).
+    public var imageTransform: ImageTransform { augment ? .randomResizedCrop(size: imageSize) : .evaluation(size: imageSize) }
 
     public enum ScheduleName: String, Codable, Sendable, CaseIterable {
         /// ×0.1 at each of `lrMilestones` (T/2 and 4T/5 of the iterations in DEAT's Table 1 setting).
@@ -124,6 +134,8 @@ public enum SettingDefaults {
     public enum NFGSMNoise: SettingDefault { public static var value: Double { 2 } }
     public enum NoWeightAveraging: SettingDefault { public static var value: Double { 0 } }
     public enum NoLabelSmoothing: SettingDefault { public static var value: Double { 0 } }
+    /// ImageNet's 224 × 224 crops.
+    public enum ImageNetSide: SettingDefault { public static var value: Int { 224 } }
 }
 
 /// A setting that decodes to `Default.value` when its key is missing, and is encoded as the plain

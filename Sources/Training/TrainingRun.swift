@@ -26,24 +26,76 @@ public struct TrainingRun {
     /// Prepares the run in `directory` on `device`; with a `group`, this process is one of a
     /// data-parallel run's (docs/architecture.md, data-parallel training).
     public init(config: TrainingConfig, directory: URL, device: Device, group: ProcessGroup? = nil) throws {
+        let (trainer, model, input) = config.dataset == .folder
+            ? try Self.folderTrainer(config: config, directory: directory, device: device, group: group)
+            : try Self.tensorTrainer(config: config, directory: directory, device: device, group: group)
+        self.trainer = trainer
+        parameterCount = model.parameterCount
+        removedTemporaries = trainer.isWriter ? trainer.files.removeLeftoverTemporaries() : []
+        warnings = try (model as? ScriptedModel).map { try Self.warnings($0, imageShape: [input.channels, input.height, input.width]) } ?? []
+    }
+
+    /// The files of MNIST-style and CIFAR datasets, loaded whole into tensors on `device`.
+    private static func tensorTrainer(config: TrainingConfig, directory: URL, device: Device, group: ProcessGroup?) throws -> (Trainer, any Layer, ModelInput) {
         let dataDirectory = URL(fileURLWithPath: config.dataDirectory)
         let trainSet = try loadImageSet(config.dataset, split: .train, directory: dataDirectory)
         let testSet = try loadImageSet(config.dataset, split: .test, directory: dataDirectory)
         let normalization = Normalization.forDataset(config.dataset)
-        let model = try Self.makeModel(
-            config,
-            input: ModelInput(
-                channels: trainSet.channels, height: trainSet.height, width: trainSet.width, classes: trainSet.classCount,
-                dataset: config.dataset.rawValue),
-            directory: directory, device: device, writer: (group?.rank ?? 0) == 0)
-        trainer = try Trainer(
+        let input = ModelInput(
+            channels: trainSet.channels, height: trainSet.height, width: trainSet.width, classes: trainSet.classCount,
+            dataset: config.dataset.rawValue)
+        let model = try makeModel(config, input: input, directory: directory, device: device, writer: (group?.rank ?? 0) == 0)
+        let trainer = try Trainer(
             config: config, model: model, normalization: normalization,
             train: TensorDataset(trainSet, first: config.trainSubset, device: device),
             validation: TensorDataset(testSet, first: config.validationSize, device: device), directory: directory,
             group: group)
-        parameterCount = model.parameterCount
-        removedTemporaries = trainer.isWriter ? trainer.files.removeLeftoverTemporaries() : []
-        warnings = try (model as? ScriptedModel).map { try Self.warnings($0, imageShape: [trainSet.channels, trainSet.height, trainSet.width]) } ?? []
+        return (trainer, model, input)
+    }
+
+    /// `--dataset folder` (docs/datasets.md): DIR/train streamed by a FolderLoader (this process's
+    /// shard, RandomResizedCrop + flip with --augment), validation on `validationSize` DIR/val images
+    /// spread over its classes, decoded once with the evaluation transform. Both file lists are
+    /// cached in the run directory, so a resumed run reads the files it started with.
+    private static func folderTrainer(config: TrainingConfig, directory: URL, device: Device, group: ProcessGroup?) throws -> (Trainer, any Layer, ModelInput) {
+        let root = URL(fileURLWithPath: config.dataDirectory)
+        let writer = (group?.rank ?? 0) == 0
+        if writer { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) }
+        func split(_ name: String) throws -> ImageFolder {
+            try ImageFolder.load(root.appendingPathComponent(name), cache: directory.appendingPathComponent("image-folder-\(name).json"),
+                                 writeCache: writer)
+        }
+        let train = try split("train")
+        let val = try split("val")
+        guard val.classes == train.classes else {
+            throw TrainingError("\(root.path): val/ has \(val.classes.count) classes and train/ \(train.classes.count), or other names; both need the same class folders")
+        }
+        let normalization = Normalization.forDataset(.folder)
+        if let side = config.model.requiredImageSide, side != config.imageSize {
+            throw TrainingError("\(config.model) needs \(side)×\(side) images; pass --image-size \(side) or use --model small-cnn")
+        }
+        let input = ModelInput(channels: 3, height: config.imageSize, width: config.imageSize, classes: train.classes.count, dataset: "folder")
+        let model = try makeModel(config, input: input, directory: directory, device: device, writer: writer)
+        let workers = ProcessInfo.processInfo.activeProcessorCount
+        let shard = try group.map { try DataLoader.Shard(rank: $0.rank, count: $0.worldSize) } ?? .whole
+        let loader = try FolderLoader(
+            config.trainSubset.map { train.spread($0) } ?? train,
+            transform: config.imageTransform,
+            batchSize: config.batchSize, seed: config.seed, workers: workers, shard: shard,
+            skipBadImages: config.skipBadImages, device: device)
+        // Only the writer validates (Trainer.finishEpoch); the others need no validation images.
+        let validationImages = writer ? config.validationSize : 0
+        let validation = try FolderLoader(
+            val.spread(validationImages), transform: .evaluation(size: config.imageSize), batchSize: 64, shuffle: false,
+            workers: workers, skipBadImages: config.skipBadImages, device: device)
+        let validationSet = validationImages > 0
+            ? try validation.tensorDataset().dataset
+            : try TensorDataset(images: Tensor.zeros([0, 3, config.imageSize, config.imageSize], dtype: .uint8, device: device),
+                                labels: Tensor.zeros([0], dtype: .int64, device: device), classCount: train.classes.count)
+        let trainer = try Trainer(
+            config: config, model: model, normalization: normalization, loader: loader, validation: validationSet,
+            directory: directory, device: device, group: group)
+        return (trainer, model, input)
     }
 
     /// Loads the directory's checkpoint, if any (every process of a data-parallel run calls it);

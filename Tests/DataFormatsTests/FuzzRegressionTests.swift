@@ -86,6 +86,8 @@ struct FuzzRegressionTests {
                 let members = try Tar.extract(tarMembers, fromArchive: bytes, memberLimit: 1 << 20)
                 _ = try CIFARPickle.parse(members[tarMembers[0]] ?? [], variant: .cifar10)
             }
+        case "jpeg", "png":
+            expectRejected(regression.testDescription) { _ = try ImageDecoder.decode(bytes, file: "fuzz.img", maxPixels: 1 << 22) }
         default:
             Issue.record("no parser for the regression folder \(regression.parser)")
         }

@@ -124,7 +124,8 @@ struct LoadImageSetTests {
     @Test("Dataset names parse from their --dataset spelling; only Fashion-MNIST has a default folder")
     func names() {
         #expect(DatasetName(rawValue: "fashion-mnist") == .fashionMNIST)
-        #expect(DatasetName.allCases.map(\.rawValue) == ["fashion-mnist", "mnist", "cifar10", "cifar100"])
+        #expect(DatasetName.allCases.map(\.rawValue) == ["fashion-mnist", "mnist", "cifar10", "cifar100", "folder"])
+        #expect(DatasetName.folder.defaultDirectory == nil)
         #expect(DatasetName.fashionMNIST.defaultDirectory == debianFashionMNIST)
         #expect(DatasetName.cifar10.defaultDirectory == nil)
         #expect(DatasetName.cifar100.classCount == 100 && DatasetName.cifar10.imageShape == (3, 32, 32))

@@ -205,6 +205,20 @@ struct CLIErrorTableTests {
         .init(.train("--out", "$D/run"), .runtime, "$D/run already holds a run; continue it with --resume $D/run"),
         .init(.train("--dataset", "cifar10"), .runtime, "$D/mnist: no CIFAR-10 train data found", names: ["CIFAR-10"]),
         .init(.train("--data-dir", "$D/nodata"), .runtime, "$D/nodata/train-images-idx3-ubyte.gz: no such file"),
+        // Image folders: the layout, then the images.
+        .init(.train("--dataset", "folder", "--data-dir", "$D/nodata"), .runtime, "$D/nodata/train: no such directory"),
+        .init(.train("--dataset", "folder", "--data-dir", "$D/folder-no-classes"), .runtime, "$D/folder-no-classes/train: no class folders in it"),
+        .init(.train("--dataset", "folder", "--data-dir", "$D/folder-empty-class"), .runtime,
+              "$D/folder-empty-class/train/dog: class folder holds no image file"),
+        .init(.train("--dataset", "folder", "--data-dir", "$D/folder-truncated"), .runtime, "$D/folder-truncated/train/cat/2.png: truncated PNG"),
+        .init(.train("--dataset", "folder", "--data-dir", "$D/folder-empty-file"), .runtime, "$D/folder-empty-file/train/cat/0.jpg: empty file"),
+        .init(.train("--dataset", "folder", "--data-dir", "$D/folder-not-image"), .runtime, "$D/folder-not-image/train/cat/a.jpeg: not a JPEG or PNG image"),
+        .init(.train("--image-size", "0"), .usage, "--image-size must be between 1 and 4096 pixels, got 0"),
+        .init(.train("--image-size", "64"), .usage, "--image-size applies to --dataset folder only"),
+        .init(.train("--skip-bad-images"), .usage, "--skip-bad-images applies to --dataset folder only"),
+        .init(.train("--dataset", "folder", "--data-dir", "$D/folder", "--rotation", "15"), .usage,
+              "--rotation rotates tensor datasets' images; --dataset folder augments with RandomResizedCrop + flip", names: ["--rotation"]),
+        .init(.resume("--image-size", "64"), .usage, "--resume continues a run with its saved settings; drop --image-size"),
         .init(.train("--data-dir", "$D/corrupt-mnist"), .runtime, "$D/corrupt-mnist/train-images-idx3-ubyte: not an IDX file"),
         .init(.train("--model", "preact-resnet18"), .runtime, "preact-resnet18 needs 32×32 images"),
         .init(.train("--model-file", "$T/cnn.pt", "--model", "small-cnn"), .usage, "--model and --model-file both name the model; give one"),
@@ -460,6 +474,22 @@ struct CLIErrorTableTests {
         try write(cifar100(8), "cifar100/train.bin")
         try write(cifar100(8), "cifar100/test.bin")
         try write([], "nodata/.keep")
+        // Image folders: a good one (two classes, 8×6 PNGs), then one broken thing each.
+        func png(_ seed: Int) -> [UInt8] { tinyPNG(width: 8, height: 6) { x, y, c in UInt8((x * 29 + y * 17 + c * 71 + seed * 13) % 256) } }
+        for base in ["folder", "folder-truncated", "folder-empty-file", "folder-not-image"] {
+            for split in ["train", "val"] {
+                for (k, name) in ["cat", "dog"].enumerated() {
+                    for i in 0..<3 { try write(png(k * 3 + i), "\(base)/\(split)/\(name)/\(i).png") }
+                }
+            }
+        }
+        let good = png(0)
+        try write(Array(good.prefix(good.count / 2)), "folder-truncated/train/cat/2.png")
+        try write([], "folder-empty-file/train/cat/0.jpg")
+        try write(Array("not an image".utf8), "folder-not-image/train/cat/a.jpeg")
+        try write(Array("x".utf8), "folder-no-classes/train/readme.txt")
+        try write(png(1), "folder-empty-class/train/cat/0.png")
+        try write(Array("x".utf8), "folder-empty-class/train/dog/notes.txt")
         try write(Array("x".utf8), "afile")
         try write(Array("garbage, not a safetensors header".utf8), "garbage.safetensors")
         try write([], "empty.safetensors")

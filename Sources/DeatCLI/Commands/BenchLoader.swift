@@ -21,6 +21,11 @@ struct BenchLoader: ParsableCommand {
     @Option(help: "Minibatch size.") var batch: Int = 128
     @Option(help: "Timed training steps per configuration (after 5 warm-up steps).") var steps: Int = 100
     @Option(help: "Batches the worker prepares ahead in the background rows.") var prefetch: Int = 2
+    @Option(help: "Instead: an image folder (DIR/train/<class>/*.jpg): decode + RandomResizedCrop(224) + flip, images/s, against torchvision's ImageFolder + DataLoader (scripts/bench/folder_loader.py).") var folder: String?
+    @Option(help: "With --folder: write this many 500×375 JPEGs into DIR/train first (with PIL), if not there yet.") var makeImages: Int = 0
+    @Option(help: "With --folder: decoding threads (deat) and DataLoader worker processes (torchvision) (default: the cores).") var workers: Int?
+    @Option(help: "Python interpreter for the torchvision peer.") var python: String = PeerRunner.defaultPython
+    @Option(help: "Directory of the PyTorch peer scripts.") var peers: String = PeerRunner.defaultDirectory
 
     func validate() throws {
         guard batch >= 1, steps >= 1 else { throw ValidationError("--batch and --steps must be at least 1") }
@@ -30,6 +35,7 @@ struct BenchLoader: ParsableCommand {
     func run() throws {
         let device = try runtime.apply()
         let bench = LoaderBenchmark(batch: batch, steps: steps, seed: runtime.seed, device: device)
+        if let folder { return try runFolder(folder, bench: bench) }
         let sets = try bench.workloads(fashionMNIST: URL(fileURLWithPath: data.directory))
         if sets.fashionMNIST == nil {
             print("note: no Fashion-MNIST in \(data.directory); its rows are skipped (install dataset-fashion-mnist)")
@@ -61,6 +67,21 @@ struct BenchLoader: ParsableCommand {
         }
         print("wait fraction = time blocked in nextBatch() / wall time of the steps; it includes each epoch's first")
         print("batch, which no prefetching can hide (the worker starts with the epoch).")
+    }
+
+    /// deat's FolderLoader and torchvision's DataLoader on the same folder, one epoch each, deat first.
+    func runFolder(_ folder: String, bench: LoaderBenchmark) throws {
+        let workers = self.workers ?? ProcessInfo.processInfo.activeProcessorCount
+        let peer = PeerRunner(python: python, directory: peers, threads: runtime.threads)
+        let arguments = ["--folder", folder, "--workers", String(workers), "--batch", String(batch)]
+        if makeImages > 0 { _ = try peer.run("folder_loader.py", arguments + ["--make", String(makeImages)]) }  // also warms the page cache
+        let deat = try bench.folderThroughput(URL(fileURLWithPath: folder), workers: workers)
+        let torchvision = try peer.run("folder_loader.py", arguments)
+        let peerRate = try torchvision.double("images_per_second")
+        print("Image-folder loading, one epoch of \(deat.images) images, decode + RandomResizedCrop(224) + flip, batch \(batch), \(workers) worker(s)")
+        print(pad("deat FolderLoader (threads)", 46) + String(format: "%9.0f img/s", deat.perSecond))
+        print(pad("torchvision ImageFolder + DataLoader (processes)", 46) + String(format: "%9.0f img/s", peerRate))
+        print(String(format: "deat / torchvision: %.2f×", deat.perSecond / peerRate))
     }
 
     func pad(_ text: String, _ width: Int) -> String {

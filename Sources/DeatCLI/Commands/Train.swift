@@ -41,8 +41,10 @@ struct Train: ParsableCommand {
     @Option(help: ArgumentHelp(
         "Train a model of your own instead: a TorchScript file, e.g. torch.jit.trace(model.eval(), example).save(path), that takes images in [0, 1] as NCHW, normalises inside and returns logits [N, classes]. Its weights are the starting point; the run keeps it as initial.pt and writes model.pt and best.pt (torch.jit.load reads them) beside the .safetensors files.",
         valueName: "file.pt")) var modelFile: String?
-    @Option(help: "Dataset: fashion-mnist, mnist, cifar10, cifar100 (default: fashion-mnist).") var dataset: DatasetName?
+    @Option(help: "Dataset: fashion-mnist, mnist, cifar10, cifar100, or folder: an image folder DIR/train/<class>/*, DIR/val/<class>/* of JPEG and PNG files, as torchvision's ImageFolder (default: fashion-mnist).") var dataset: DatasetName?
     @Option(help: "Directory holding the dataset's files (default: Debian's for Fashion-MNIST).") var dataDir: String?
+    @Option(help: ArgumentHelp("--dataset folder: the side of the square training and validation images: RandomResizedCrop(N) + flip for training, Resize(N·256/224) + CenterCrop(N) for validation (default: 224; 64 for Tiny-ImageNet).", valueName: "N")) var imageSize: Int?
+    @Flag(help: "--dataset folder: leave out images that cannot be decoded (corrupt, truncated, empty, not JPEG or PNG) and count them per epoch, instead of stopping at the first.") var skipBadImages = false
     @Option(help: "Epochs (default: the setting's; 10 for Fashion-MNIST/MNIST, 50 for CIFAR in standard, 100 with a WideResNet or CIFAR-100).") var epochs: Int?
     @Option(help: "L∞ radius in pixel units, as 8/255 or 0.1 (default: 0.1, or 8/255 for CIFAR).") var eps: Epsilon?
     @Option(help: "Step size in pixel units: DEAT's base step (default 1.25ε, 10/255 on CIFAR, 12/255 for M+DEAT in fast; also DEAT-p's), FREE's and N-FGSM's (ε), FGSM-RS's (1.25ε), the attack step of PGD/TRADES/MART (2.5ε/K, 2/255 on CIFAR), or Amata's total τ split over its K(e) steps (2.5ε, 20/255 on CIFAR).") var alpha: Epsilon?
@@ -65,7 +67,7 @@ struct Train: ParsableCommand {
     @Option(help: "Minibatch size (default: 128).") var batchSize: Int?
     @Option(help: "Train on the first N training images only (default: all).") var trainSubset: Int?
     @Option(help: "Validate each epoch on the first N test points with clean and PGD-10 (CW loss) accuracy; 0 for none (default: 2560 on CIFAR in standard, 1000 on Fashion-MNIST/MNIST, 0 in fast).") var validationSize: Int?
-    @Option(help: "Random crop (padding 4) and horizontal flip: on or off (default: on for CIFAR, off otherwise).") var augment: Toggle?
+    @Option(help: "Random crop (padding 4) and horizontal flip, or with --dataset folder RandomResizedCrop + flip: on or off (default: on for CIFAR and folders, off otherwise).") var augment: Toggle?
     @Option(help: ArgumentHelp("With --augment: rotate every training image by a random angle of up to ± this many degrees after crop and flip, as torchvision's RandomRotation on PIL images (nearest, zero corners); 0 for none (default: 15 on CIFAR-100 in standard, as mdeat_cifar100.py; 0 otherwise).", valueName: "degrees")) var rotation: Double?
     @Option(help: "Also checkpoint mid-epoch after this many minutes (default: 10).") var checkpointMinutes: Double?
     @Option(help: "Output directory (default: runs/METHOD-DATASET-seedSEED).") var out: String?
@@ -99,6 +101,7 @@ struct Train: ParsableCommand {
                 ("--lr-milestones", lrMilestones != nil), ("--overfitting-guard", overfittingGuard != nil),
                 ("--channels-last", channelsLast), ("--autocast", autocast != nil),
                 ("--weight-averaging", weightAveraging != nil), ("--label-smoothing", labelSmoothing != nil),
+                ("--image-size", imageSize != nil), ("--skip-bad-images", skipBadImages),
             ]
             if let (flag, _) = given.first(where: \.1) {
                 throw ValidationError("--resume continues a run with its saved settings; drop \(flag)")
@@ -128,8 +131,18 @@ struct Train: ParsableCommand {
         if let labelSmoothing, !(labelSmoothing >= 0 && labelSmoothing < 1) {
             throw ValidationError("--label-smoothing must be at least 0 and below 1, got \(labelSmoothing)")
         }
+        if let imageSize, !(1...4096).contains(imageSize) {
+            throw ValidationError("--image-size must be between 1 and 4096 pixels, got \(imageSize)")
+        }
+        if resume == nil, dataset != .folder {
+            if imageSize != nil { throw ValidationError("--image-size applies to --dataset folder only") }
+            if skipBadImages { throw ValidationError("--skip-bad-images applies to --dataset folder only") }
+        }
+        if dataset == .folder, let rotation, rotation > 0 {
+            throw ValidationError("--rotation rotates tensor datasets' images; --dataset folder augments with RandomResizedCrop + flip")
+        }
         if let rotation, !(0...180).contains(rotation) { throw ValidationError("--rotation must be between 0 and 180 degrees, got \(rotation)") }
-        let augments = augment.map { $0 == .on } ?? (Augmentation.defaultTraining(for: dataset ?? .fashionMNIST) != .none)
+        let augments = augment.map { $0 == .on } ?? (dataset == .folder || Augmentation.defaultTraining(for: dataset ?? .fashionMNIST) != .none)
         if let rotation, rotation > 0, !augments {
             throw ValidationError("--rotation rotates augmented images, and this run has none; add --augment on")
         }
@@ -176,6 +189,8 @@ struct Train: ParsableCommand {
         if let validationSize { c.validationSize = validationSize }
         if let augment { c.augment = augment == .on }
         if let rotation { c.rotation = rotation }
+        if let imageSize { c.imageSize = imageSize }
+        c.skipBadImages = skipBadImages
         if let checkpointMinutes { c.checkpointMinutes = checkpointMinutes }
         c.channelsLast = channelsLast
         if let autocast { c.autocast = autocast }

@@ -32,7 +32,7 @@ struct TrainingOutput {
         let config = trainer.state.config
         print("\(config.method.rawValue) on \(config.dataset.rawValue) with \(config.model) (\(run.parameterCount) parameters), ε = \(config.epsilon), "
             + "\(config.epochs) epochs, batch \(config.batchSize)\(group.map { " × \($0.worldSize) processes (\($0.backend.rawValue))" } ?? ""), "
-            + (config.augmentation == .none ? "" : "augmented by \(config.augmentation), ")
+            + (config.dataset == .folder ? "\(config.imageTransform), " : config.augmentation == .none ? "" : "augmented by \(config.augmentation), ")
             + "\(Runtime.threads) thread(s)\(group == nil ? "" : " each"), \(device) → \(directory.path)"
             + (resumed ? " (resumed at epoch \(trainer.state.epoch + 1), batch \(trainer.state.batch))" : ""))
         if trainer.state.finished {
@@ -51,6 +51,9 @@ struct TrainingOutput {
                     r.epoch + 1, r.iterations, r.learningRate, r.trainLoss, r.trainAccuracy * 100, r.seconds, r.gradientMagnitude,
                     r.cleanAccuracy * 100, r.robustAccuracy * 100, r.totalBackwardPasses))
                 if let stopped = r.stopped { print("stopped after epoch \(r.epoch + 1): \(stopped)") }
+                if trainer.skippedImages > 0 {
+                    print("epoch \(r.epoch + 1) skipped \(trainer.skippedImages) image(s) that could not be decoded (--skip-bad-images)")
+                }
                 flushOutput()
             }
         }
