@@ -47,6 +47,16 @@ public enum MethodName: String, Codable, Sendable, CaseIterable {
     /// Builds the method. `alpha` is the step size in [0, 1] pixel units (DEAT's base step for the
     /// replay methods; the attack step for PGD/TRADES/MART; Amata's total τ, split over its steps).
     public func make(config c: TrainingConfig) -> any TrainingMethod {
+        guard c.carryPerturbation, var replays = makeDrawing(config: c) as? DEAT else { return makeDrawing(config: c) }
+        replays.carries = true
+        return replays
+    }
+
+    /// Whether the method replays minibatches FREE-style, so that it can carry δ across them.
+    public var replays: Bool { [.mplusDEAT, .deat, .deatP, .free].contains(self) }
+
+    /// The method with δ drawn (or started) afresh for every minibatch.
+    private func makeDrawing(config c: TrainingConfig) -> any TrainingMethod {
         let n = c.iterations
         let mPlus = MPlusController.attackSteps(gamma: c.gamma, maximum: n, minimumBudget: minimumBudget(config: c))
         switch self {

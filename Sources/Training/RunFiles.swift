@@ -49,10 +49,12 @@ public struct RunFiles: Sendable {
     }
 
     func saveCheckpoint(
-        _ state: TrainState, model: any Module, optimizer: SGD, average: WeightAverage?, metadata: CheckpointMetadata
+        _ state: TrainState, model: any Module, optimizer: SGD, average: WeightAverage?, carried: CarriedPerturbation? = nil,
+        metadata: CheckpointMetadata
     ) throws {
         let names = model.namedParameters().map(\.name)
         var tensors = model.stateDict() + Self.averaged(average)
+        if let buffer = carried?.buffer { tensors.append((CarriedPerturbation.key, buffer)) }
         for (name, buffer) in zip(names, optimizer.momentumBuffers) {
             if let buffer { tensors.append((Self.bufferPrefix + name, buffer)) }
         }
@@ -68,7 +70,7 @@ public struct RunFiles: Sendable {
 
     /// The saved state after loading tensors into `model`, `optimizer` and `average`; nil when
     /// there is no checkpoint.
-    func loadCheckpoint(model: any Module, optimizer: SGD, average: WeightAverage?) throws -> TrainState? {
+    func loadCheckpoint(model: any Module, optimizer: SGD, average: WeightAverage?, carried: CarriedPerturbation? = nil) throws -> TrainState? {
         guard FileManager.default.fileExists(atPath: checkpoint.path) else { return nil }
         let file = try Checkpoint.read(checkpoint)
         let state = try readState(file)
@@ -86,7 +88,18 @@ public struct RunFiles: Sendable {
                 buffers.append(nil)
             }
         }
+        // The carried δ is the one entry whose shape only the data gives; it comes back as saved.
+        let carriedEntry = file[CarriedPerturbation.key]
+        if carriedEntry != nil, carried == nil {
+            throw TrainingError("\(checkpoint.lastPathComponent) holds a carried perturbation but the run does not carry one")
+        }
+        let device = model.parameters().first?.device ?? .cpu
+        if let carriedEntry, let carried {
+            let saved = try Checkpoint.tensor(carriedEntry, source: checkpoint.lastPathComponent).to(device: device)
+            targets.append((CarriedPerturbation.key, saved))
+        }
         try Checkpoint.load(file, into: targets, source: checkpoint.lastPathComponent)
+        if let entry = targets.last, entry.name == CarriedPerturbation.key { carried?.restore(entry.tensor) }
         try optimizer.restore(momentumBuffers: buffers)
         // The checkpoint's records are the log: a kill between the checkpoint's rename and the
         // log's left log.jsonl an epoch short, and a finished run would never rewrite it.

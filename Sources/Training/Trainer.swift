@@ -58,6 +58,8 @@ public final class Trainer {
     /// The weights' moving average (nil when off); only the writer keeps one, since only it
     /// validates and writes files.
     private let average: WeightAverage?
+    /// The δ carried across minibatches (`carryPerturbation`), checkpointed with the weights.
+    private let carried: CarriedPerturbation?
     /// The averaged weights under the model's state_dict names; nil without weight averaging.
     public var averagedWeights: [(name: String, tensor: Tensor)]? { average?.tensors }
 
@@ -110,6 +112,11 @@ public final class Trainer {
         if config.channelsLast { try model.convert(to: .channelsLast) }
         let writes = parallel?.isWriter ?? true
         average = config.weightAveraging > 0 && writes ? try WeightAverage(of: model, decay: config.weightAveraging) : nil
+        guard !config.carryPerturbation || parallel == nil else {
+            // Each process would carry its own δ, and the checkpoint holds rank 0's alone.
+            throw TrainingError("a carried perturbation is not yet supported in data-parallel training; train in one process")
+        }
+        carried = config.carryPerturbation ? CarriedPerturbation(batchSize: config.batchSize) : nil
         autocastType = try Self.autocastType(config.autocast)
         inputScale = try Tensor(normalization.std, shape: [1, normalization.std.count, 1, 1], on: device)
         schedule = Self.schedule(config, iterationsPerEpoch: loader.batchesPerEpoch)
@@ -149,7 +156,7 @@ public final class Trainer {
     }
 
     private func loadCheckpoint() throws -> Bool {
-        guard let saved = try files.loadCheckpoint(model: model, optimizer: optimizer, average: average) else { return false }
+        guard let saved = try files.loadCheckpoint(model: model, optimizer: optimizer, average: average, carried: carried) else { return false }
         guard saved.config.worldSize == state.config.worldSize else {
             throw TrainingError("\(files.checkpoint.path) was written by \(saved.config.worldSize) process(es); resume it with as many (--nproc-per-node \(saved.config.worldSize)), since the data order depends on it")
         }
@@ -228,7 +235,7 @@ public final class Trainer {
             model: model, optimizer: optimizer, inputScale: inputScale, epsilon: state.config.epsilon, epoch: epoch,
             generator: try Generator(
                 seed: Self.batchSeed(state.config.seed, epoch: epoch, batch: index, rank: parallel?.rank ?? 0), device: x.device),
-            labelSmoothing: state.config.labelSmoothing)
+            labelSmoothing: state.config.labelSmoothing, carried: carried)
         let input = state.config.channelsLast ? try x.to(memoryFormat: .channelsLast) : x
         guard let autocastType else { return try method.step(images: input, labels: y, context: context) }
         return try Autocast.run(on: x.device, dtype: autocastType) { try method.step(images: input, labels: y, context: context) }
@@ -261,7 +268,7 @@ public final class Trainer {
     private func checkpointMidEpoch(epoch: Int) throws {
         try parallel?.combine(&state, epochEnd: false)
         if isWriter {
-            try files.saveCheckpoint(state, model: model, optimizer: optimizer, average: average, metadata: metadata(epoch: epoch))
+            try files.saveCheckpoint(state, model: model, optimizer: optimizer, average: average, carried: carried, metadata: metadata(epoch: epoch))
         }
     }
 
@@ -340,7 +347,7 @@ public final class Trainer {
         try Checkpoint.save(weights, metadata: meta.entries, to: files.model)
         // Before the resumable checkpoint: a kill in between redoes the epoch and rewrites this file.
         if state.config.keepEpochs, kept == epoch + 1 { try Checkpoint.save(weights, metadata: meta.entries, to: files.epochModel(epoch + 1)) }
-        try files.saveCheckpoint(state, model: model, optimizer: optimizer, average: average, metadata: meta)
+        try files.saveCheckpoint(state, model: model, optimizer: optimizer, average: average, carried: carried, metadata: meta)
         try files.writeLog(state.records)
     }
 

@@ -18,7 +18,8 @@ extension TrainingConfig {
         let cifar = dataset == .cifar10 || dataset == .cifar100
         // Image folders take ImageNet's usual radius; no reference recipe trains one (docs/datasets.md §5).
         let epsilon = epsilon ?? (cifar ? 8.0 / 255 : dataset == .folder ? 4.0 / 255 : 0.1)
-        let iterations = iterations ?? method.defaultIterations
+        // Table 7's scripts replay at most 4 times (n_repeats: 4).
+        let iterations = iterations ?? (setting == .imagenet && method.replays ? 4 : method.defaultIterations)
         // mdeat_cifar100.py refuses PreActResNet-18 on CIFAR-100 ("pls use WideResNet").
         let model = model ?? (dataset == .cifar100 ? .wideResNet(depth: 34, widen: 10) : cifar ? .preActResNet18 : .smallCNN)
         let alpha: Double = switch method {
@@ -43,9 +44,12 @@ extension TrainingConfig {
         switch setting {
         case .standard: c.applyStandardRecipe(cifar: cifar)
         case .fast: c.applyFastRecipe(cifar: cifar)
+        case .imagenet: c.applyImageNetRecipe(epsilon: epsilon)
         }
         if let epochs { c.epochs = epochs }
-        c.lrMilestones = Self.milestones(method: method, dataset: dataset, model: model, epochs: c.epochs)
+        c.lrMilestones = setting == .imagenet
+            ? Self.imageNetMilestones(method: method, replays: c.iterations, epochs: c.epochs)
+            : Self.milestones(method: method, dataset: dataset, model: model, epochs: c.epochs)
         return c
     }
 
@@ -99,6 +103,30 @@ extension TrainingConfig {
     /// train_fgsm.py: 15 epochs, cyclic 0 → 0.2 → 0.
     private mutating func useFastAdversarialRecipe() {
         (epochs, schedule, learningRate) = (15, .cyclic, 0.2)
+    }
+
+    /// Table 7's scripts (configs_mdeat.yml, configs_free.yml; docs/methods.md §2.11): 23 epochs of
+    /// batch 256, lr 0.1, weight decay 1e-4; the replay methods carry δ across minibatches (at
+    /// most 4 replays, set in `defaults`); M+DEAT steps 6/255 with γ = 1.1, FREE-4 ε. free_imagenet.py runs 90/m
+    /// epochs (23 for m = 4).
+    private mutating func applyImageNetRecipe(epsilon: Double) {
+        (epochs, batchSize, learningRate, weightDecay, schedule) = (23, 256, 0.1, 1e-4, .multistep)
+        carryPerturbation = method.replays
+        switch method {
+        case .mplusDEAT, .deat, .deatP:
+            alpha = 1.5 * epsilon  // fgsm_step 6 of clip_eps 4 (6/255 at ε = 4/255)
+            gamma = 1.1
+        default: break
+        }
+    }
+
+    /// Where Table 7's scripts decay ×0.1: adjust_learning_rate_mdeat at 1-based epochs 10 and 17
+    /// (0-based 9 and 16) for M+DEAT; free_imagenet.py every ⌈30/m⌉ epochs (8 for FREE-4). Other
+    /// methods take M+DEAT's. At other lengths the same fractions of 23 epochs.
+    static func imageNetMilestones(method: MethodName, replays m: Int, epochs e: Int) -> LearningRateMilestones {
+        guard method == .free else { return .epochs([9 * e / 23, 16 * e / 23]) }
+        let every = max(Int((30.0 / Double(max(m, 1))).rounded(.up)) * e / 23, 1)
+        return .epochs(Array(stride(from: every, to: e, by: every)))
     }
 
     /// N-FGSM's train.py defaults: 30 epochs, cyclic 0 → 0.2 → 0.

@@ -4,7 +4,7 @@
 // added after checkpoints were first written (`keepEpochs`, `worldSize`, `channelsLast`,
 // `autocast`, `setting`, `lrMilestones`, `overfittingGuard`, `rotation`, `accuracyThreshold`,
 // `fatTau`, `noiseScale`, `alignmentWeight`, `weightAveraging`, `labelSmoothing`, `imageSize`,
-// `skipBadImages`) decode to their defaults when an older checkpoint lacks them (`Defaulted`). The
+// `skipBadImages`, `carryPerturbation`) decode to their defaults when an older checkpoint lacks them (`Defaulted`). The
 // defaults themselves: TrainingConfig+Recipes.swift.
 import DataFormats
 import Datasets
@@ -83,6 +83,9 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     @Defaulted<SettingDefaults.ImageNetSide> public var imageSize: Int = 224
     /// `--dataset folder`: leave out (and count) images that cannot be decoded instead of stopping.
     @Defaulted<SettingDefaults.Off> public var skipBadImages: Bool = false
+    /// The replay methods carry δ from one minibatch to the next instead of drawing it, as FREE's
+    /// and DEAT's ImageNet scripts do (CarriedPerturbation.swift, docs/methods.md §2.11).
+    @Defaulted<SettingDefaults.Off> public var carryPerturbation: Bool = false
 
     /// What the loader does to every training batch of a tensor dataset (an image folder's loader
     /// transforms each image instead: `imageTransform`).

@@ -20,10 +20,15 @@ public struct StepContext {
     /// Label smoothing of the training loss's cross-entropy, in [0, 1); attack losses never use it
     /// (docs/methods.md §2.9). Passed here so that no method stores a setting of its own for it.
     public let labelSmoothing: Double
+    /// The perturbation carried across minibatches, for the replay methods that carry it
+    /// (`TrainingConfig.carryPerturbation`, CarriedPerturbation.swift); nil otherwise.
+    public let carried: CarriedPerturbation?
 
     public init(
-        model: any Layer, optimizer: SGD, inputScale: Tensor, epsilon: Double, epoch: Int, generator: Generator, labelSmoothing: Double = 0
+        model: any Layer, optimizer: SGD, inputScale: Tensor, epsilon: Double, epoch: Int, generator: Generator, labelSmoothing: Double = 0,
+        carried: CarriedPerturbation? = nil
     ) {
+        self.carried = carried
         self.model = model
         self.optimizer = optimizer
         self.inputScale = inputScale

@@ -1,4 +1,4 @@
-// TrainingSetting.swift: the paper's two training settings (docs/methods.md §2.6), chosen with
+// TrainingSetting.swift: the paper's training settings (docs/methods.md §2.6, §2.11), chosen with
 // `deat train --setting` and stored in the config. A setting only supplies defaults
 // (TrainingConfig+Recipes.swift); every option given explicitly still wins.
 
@@ -9,6 +9,10 @@ public enum TrainingSetting: String, Codable, Sendable, CaseIterable {
     /// The "FAST training" scripts (and fast_adversarial's): a triangular cyclic lr, 10–15 epochs,
     /// evaluated once at the end instead of selecting an epoch.
     case fast
+    /// Table 7: the DEAT repository's ImageNet scripts (mdeat_imagenet.py, free_imagenet.py):
+    /// ResNet-50 at 224×224, ε = 4/255, δ carried across minibatches, lr 0.1 stepped per epoch,
+    /// weight decay 1e-4, batch 256, 23 epochs.
+    case imagenet
 }
 
 extension SettingDefaults {

@@ -61,6 +61,28 @@ struct TrainerTests {
         }
     }
 
+    @Test("a run carrying its perturbation across minibatches resumes exactly: the checkpoint keeps δ", arguments: [MethodName.free, .mplusDEAT])
+    func resumeCarried(method: MethodName) throws {
+        try withTemporaryDirectory { dir in
+            var config = Self.config(method)
+            config.carryPerturbation = true
+            config.batchSize = 40  // 96 images: batches of 40, 40 and 16, so the short one leaves rows untouched
+            let straight = try train(config, in: dir.appendingPathComponent("straight"))
+            var interrupted = config
+            interrupted.stopAfterBatches = 4  // epoch 1, after its first batch
+            let partial = dir.appendingPathComponent("partial")
+            _ = try train(interrupted, in: partial)
+            let saved = try #require(try Checkpoint.read(partial.appendingPathComponent("checkpoint.safetensors"))["carried_perturbation"])
+            #expect(saved.shape == [40, 1, 28, 28])
+            let resumed = try train(config, in: partial, resume: true)
+            for (a, b) in zip(straight.model.stateDict(), resumed.model.stateDict()) {
+                #expect(try a.tensor.bytes() == b.tensor.bytes(), "\(a.name)")
+            }
+            // Without the saved δ the resumed run would start epoch 1's second batch from zero noise.
+            #expect(straight.state.records.map(\.gradientMagnitude) == resumed.state.records.map(\.gradientMagnitude))
+        }
+    }
+
     @Test("the log has one line per epoch with the paper's accounting")
     func log() throws {
         try withTemporaryDirectory { dir in

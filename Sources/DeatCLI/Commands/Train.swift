@@ -36,7 +36,8 @@ struct Train: ParsableCommand {
     )
 
     @Option(help: "Training method: \(MethodName.allCases.map(\.rawValue).joined(separator: ", ")).") var method: MethodName?
-    @Option(help: "The paper's setting whose recipe gives the defaults: standard (Table 1) or fast (the FAST scripts) (default: standard).") var setting: TrainingSetting?
+    @Option(help: "The paper's setting whose recipe gives the defaults: standard (Table 1), fast (the FAST scripts) or imagenet (Table 7's scripts, for --dataset folder: ε = 4/255, δ carried across minibatches, lr 0.1 ×0.1 at epochs 9 and 16, wd 1e-4, batch 256, 23 epochs; M+DEAT step 6/255, γ = 1.1, r ≤ 4) (default: standard).") var setting: TrainingSetting?
+    @Option(help: "Carry the perturbation from one minibatch to the next instead of drawing it, as FREE's and the ImageNet scripts do (mplus-deat, deat, deat-p, free only): on or off (default: on in --setting imagenet, off otherwise).") var carryPerturbation: Toggle?
     @Option(help: "Model: small-cnn, preact-resnet18, wide-resnet-34-10 (default: small-cnn for Fashion-MNIST/MNIST, preact-resnet18 for CIFAR).", transform: ModelKind.init(name:)) var model: ModelKind?
     @Option(help: ArgumentHelp(
         "Train a model of your own instead: a TorchScript file, e.g. torch.jit.trace(model.eval(), example).save(path), that takes images in [0, 1] as NCHW, normalises inside and returns logits [N, classes]. Its weights are the starting point; the run keeps it as initial.pt and writes model.pt and best.pt (torch.jit.load reads them) beside the .safetensors files.",
@@ -96,7 +97,7 @@ struct Train: ParsableCommand {
                 ("--fat-tau", fatTau != nil), ("--grad-align-lambda", gradAlignLambda != nil),
                 ("--lr", lr != nil), ("--lr-schedule", lrSchedule != nil), ("--batch-size", batchSize != nil),
                 ("--train-subset", trainSubset != nil), ("--out", out != nil), ("--augment", augment != nil),
-                ("--rotation", rotation != nil), ("--momentum", momentum != nil), ("--weight-decay", weightDecay != nil), ("--validation-size", validationSize != nil),
+                ("--rotation", rotation != nil), ("--carry-perturbation", carryPerturbation != nil), ("--momentum", momentum != nil), ("--weight-decay", weightDecay != nil), ("--validation-size", validationSize != nil),
                 ("--magnitude-source", magnitudeSource != nil), ("--data-dir", dataDir != nil), ("--setting", setting != nil),
                 ("--lr-milestones", lrMilestones != nil), ("--overfitting-guard", overfittingGuard != nil),
                 ("--channels-last", channelsLast), ("--autocast", autocast != nil),
@@ -151,6 +152,12 @@ struct Train: ParsableCommand {
             // float16's range needs the loss scaled (PyTorch's GradScaler) or small gradients vanish.
             throw ValidationError("--autocast fp16 needs loss scaling, which deat's training does not do; use bf16")
         }
+        if carryPerturbation == .on, !(method ?? .mplusDEAT).replays {
+            throw ValidationError("--carry-perturbation carries the δ of the replay methods (mplus-deat, deat, deat-p, free); \((method ?? .mplusDEAT).rawValue) draws its own")
+        }
+        if carryPerturbation == .on, nprocPerNode > 1 {
+            throw ValidationError("--carry-perturbation is not yet supported with --nproc-per-node; train in one process")
+        }
         if model != nil, modelFile != nil { throw ValidationError("--model and --model-file both name the model; give one") }
         if let model, model.isTorchScript { throw ValidationError("a TorchScript model is given with --model-file \(model.description.dropFirst("torchscript:".count))") }
         if nprocPerNode < 1 { throw ValidationError("--nproc-per-node must be at least 1") }
@@ -189,6 +196,7 @@ struct Train: ParsableCommand {
         if let validationSize { c.validationSize = validationSize }
         if let augment { c.augment = augment == .on }
         if let rotation { c.rotation = rotation }
+        if let carryPerturbation { c.carryPerturbation = carryPerturbation == .on }
         if let imageSize { c.imageSize = imageSize }
         c.skipBadImages = skipBadImages
         if let checkpointMinutes { c.checkpointMinutes = checkpointMinutes }
