@@ -27,9 +27,21 @@ public struct PaperBench {
         public let name: String
         public let method: MethodName
         public let iterations: Int?
+        /// The M+ threshold factor γ when the row names one ("mplus-deat@1.01"), else the setting's.
+        public let gamma: Double?
 
-        /// "mplus-deat", "deat", "free-8", "pgd-7", "fgsm-rs", "mplus-trades", …
+        /// "mplus-deat", "deat", "free-8", "pgd-7", "fgsm-rs", "mplus-trades", …, and "mplus-deat@1.01"
+        /// for a γ of its own (Table 7's second M+DEAT row).
         public init(parsing text: String) throws {
+            if let at = text.lastIndex(of: "@") {
+                guard let g = Double(text[text.index(after: at)...]), g > 0 else {
+                    throw TorchError("bench method '\(text)': after @ comes the M+ factor γ, e.g. mplus-deat@1.01")
+                }
+                let base = try Entry(parsing: String(text[..<at]))
+                (name, method, iterations, gamma) = (text, base.method, base.iterations, g)
+                return
+            }
+            gamma = nil
             if let m = MethodName(rawValue: text) {
                 (name, method, iterations) = (text, m, nil)
                 return
@@ -50,6 +62,8 @@ public struct PaperBench {
     public static let beyondTableOneMethods = "deat-p,mplus-fat,mplus-amata,nfgsm,gradalign"
     /// The default: both blocks.
     public static let paperMethods = tableOneMethods + "," + beyondTableOneMethods
+    /// Table 7's rows (ImageNet, ResNet-50, `--setting imagenet`): FREE-4 and M+DEAT with γ = 1.1 and 1.01.
+    public static let tableSevenMethods = "free-4,mplus-deat,mplus-deat@1.01"
 
     /// The entries of a comma-separated list, where `table1` and `beyond` stand for the two blocks.
     public static func entries(parsing list: String) throws -> [Entry] {
@@ -57,6 +71,7 @@ public struct PaperBench {
             switch item.trimmingCharacters(in: .whitespaces) {
             case "table1": try entries(parsing: tableOneMethods)
             case "beyond": try entries(parsing: beyondTableOneMethods)
+            case "table7": try entries(parsing: tableSevenMethods)
             case let name: [try Entry(parsing: name)]
             }
         }
@@ -102,6 +117,11 @@ public struct PaperBench {
     public static let evaluations: [(key: String, attacks: String)] = [
         ("pgd-100", "pgd-100"), ("pgd-20", "pgd-20"), ("cw-20", "cw-20"), ("aa", "aa-standard"),
     ]
+    /// Table 7's: PGD-10 and PGD-50 with a step of 1/255 (ε/4 at ε = 4/255, deat's default fraction).
+    public static let imageNetEvaluations: [(key: String, attacks: String)] = [("pgd-10", "pgd-10"), ("pgd-50", "pgd-50")]
+
+    /// The evaluations of this bench's setting.
+    var evaluations: [(key: String, attacks: String)] { setting == .imagenet ? Self.imageNetEvaluations : Self.evaluations }
 
     public init(dataset: DatasetName, entries: [Entry]) {
         self.dataset = dataset
@@ -117,16 +137,14 @@ public struct PaperBench {
         c.trainSubset = trainSubset
         if let validationSize { c.validationSize = validationSize }
         c.seed = seed
+        if let gamma = entry.gamma { c.gamma = gamma }
         return c
     }
 
     public func run(out: URL, _ report: (Event) -> Void = { _ in }) throws -> BenchTable {
         let dataFolder = URL(fileURLWithPath: dataDirectory ?? dataset.defaultDirectory ?? ".")
-        let trainSet = try loadImageSet(dataset, split: .train, directory: dataFolder)
-        let testSet = try loadImageSet(dataset, split: .test, directory: dataFolder)
-        let trainData = try TensorDataset(trainSet, first: trainSubset, device: device)
-        let validation = try TensorDataset(testSet, first: entries.map { config($0).validationSize }.max() ?? 0, device: device)
-        let points = try TensorDataset(testSet, first: n, device: device)
+        let imageSize = entries.first.map { config($0).imageSize } ?? 224
+        let (points, splitSize) = try evaluationPoints(dataset, directory: dataFolder, count: n, imageSize: imageSize, device: device)
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         var rows: [BenchRow] = []
         var table = BenchTable(setting: "", rows: [], deatVersion: Runtime.deatVersion)
@@ -134,7 +152,7 @@ public struct PaperBench {
             report(.method(name: entry.name, index: index, count: entries.count))
             let config = config(entry)
             let runDirectory = out.appendingPathComponent(entry.name)
-            let trainer = try train(entry, config: config, train: trainData, validation: validation, directory: runDirectory, report)
+            let trainer = try train(config: config, directory: runDirectory, report: { report(.training(name: entry.name, event: $0)) })
             let records = trainer.state.records
             var row = BenchRow(
                 method: entry.name, trainMinutes: (records.last?.totalSeconds ?? 0) / 60,
@@ -143,7 +161,7 @@ public struct PaperBench {
             let modelFile = selection == .best && FileManager.default.fileExists(atPath: trainer.files.best.path) ? trainer.files.best : trainer.files.model
             let (model, _, _) = try loadModel(from: modelFile, device: device)
             var reused = true
-            for (key, attacks) in Self.evaluations {
+            for (key, attacks) in evaluations {
                 let (result, fromFile) = try evaluate(
                     model: model, modelFile: modelFile, attacks: attacks, epsilon: config.epsilon, points: points,
                     report: runDirectory.appendingPathComponent("eval-\(key).json"), name: entry.name, events: report)
@@ -153,12 +171,14 @@ public struct PaperBench {
                 case "pgd-100": row.pgd100 = result.robustAccuracy
                 case "pgd-20": row.pgd20 = result.robustAccuracy
                 case "cw-20": row.cw20 = result.robustAccuracy
+                case "pgd-10": row.pgd10 = result.robustAccuracy
+                case "pgd-50": row.pgd50 = result.robustAccuracy
                 default: row.autoAttack = result.robustAccuracy
                 }
             }
             rows.append(row)
             report(.finished(row, reused: reused))
-            table = BenchTable(setting: setting(config, points: points.count, of: testSet.count), rows: rows, deatVersion: Runtime.deatVersion)
+            table = BenchTable(setting: header(config, points: points.count, of: splitSize), rows: rows, deatVersion: Runtime.deatVersion)
             try table.json().write(to: out.appendingPathComponent("bench.json"), options: .atomic)
             try Data(table.markdown().utf8).write(to: out.appendingPathComponent("bench.md"), options: .atomic)
         }
@@ -166,35 +186,26 @@ public struct PaperBench {
     }
 
     /// The table's first line. It says whether the evaluation covered the whole test split, as
-    /// Table 1's did, or only its first `points` of `testPoints`.
-    func setting(_ c: TrainingConfig, points: Int, of testPoints: Int) -> String {
+    /// Table 1's did, or only its first `points` of `splitSize`.
+    func header(_ c: TrainingConfig, points: Int, of splitSize: Int) -> String {
         let data = trainSubset.map { "the first \($0) training images" } ?? "all training images"
-        let evaluated = points < testPoints ? "the first \(points) of \(testPoints) test points" : "all \(testPoints) test points"
+        let split = dataset == .folder ? "val images" : "test points"
+        let evaluated = points < splitSize ? "the first \(points) of \(splitSize) \(split)" : "all \(splitSize) \(split)"
+        let attacks = setting == .imagenet ? "PGD-10 and PGD-50 (step ε/4)" : "PGD-100, PGD-20, CW-20 and AutoAttack (standard)"
         return "\(setting.rawValue) setting, \(dataset.rawValue), \(c.model), ε = \(String(format: "%.4g", c.epsilon)), \(c.epochs) epochs on \(data), batch \(c.batchSize), "
             + "lr \(c.learningRate) \(c.schedule.rawValue), seed \(seed); \(selection == .best ? "best-validation" : "last-epoch") model; "
-            + "PGD-100, PGD-20, CW-20 and AutoAttack (standard) on \(evaluated); train min = training loop only"
+            + "\(attacks) on \(evaluated); train min = training loop only"
     }
 
-    /// Trains (or resumes, or just reopens) one method's run.
-    func train(
-        _ entry: Entry, config: TrainingConfig, train: TensorDataset, validation: TensorDataset, directory: URL,
-        _ report: (Event) -> Void
-    ) throws -> Trainer {
-        // As `deat train` makes it: every method starts from the same weights.
-        let shape = train.imageShape
-        let model = try TrainingRun.makeModel(
-            config,
-            input: ModelInput(channels: shape.channels, height: shape.height, width: shape.width, classes: train.classCount, dataset: dataset.rawValue),
-            directory: directory, device: device, writer: true)
-        let trainer = try Trainer(
-            config: config, model: model, normalization: Normalization.forDataset(dataset), train: train, validation: validation,
-            directory: directory)
-        _ = trainer.files.removeLeftoverTemporaries()
-        try trainer.resumeIfPossible()
-        if !trainer.state.finished {
-            try trainer.run { report(.training(name: entry.name, event: $0)) }
+    /// Trains (or resumes, or just reopens) one method's run, as `deat train` would: the same data,
+    /// model and seed, so every method starts from the same weights.
+    func train(config: TrainingConfig, directory: URL, report: (TrainingEvent) -> Void) throws -> Trainer {
+        let run = try TrainingRun(config: config, directory: directory, device: device)
+        try run.resume()
+        if !run.trainer.state.finished {
+            try run.trainer.run(report)
         }
-        return trainer
+        return run.trainer
     }
 
     /// One attack set on the N points: the saved report when it matches, else the evaluator

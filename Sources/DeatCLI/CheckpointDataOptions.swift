@@ -7,11 +7,17 @@ import DataFormats
 import Foundation
 
 struct CheckpointDataOptions: ParsableArguments {
-    @Option(help: "Dataset: fashion-mnist, mnist, cifar10 or cifar100 (default: the one in the checkpoint's metadata, else fashion-mnist).") var dataset: DatasetName?
+    @Option(help: "Dataset: fashion-mnist, mnist, cifar10, cifar100, or folder (DIR/val/<class>/*, Resize + CenterCrop) (default: the one in the checkpoint's metadata, else fashion-mnist).") var dataset: DatasetName?
     @Option(help: "Directory with the dataset files (default: the dataset's Debian location).") var dataDir: String?
     @Option(help: "Radius ε as a fraction of the pixel range: 8/255 or a decimal such as 0.1 (default: the training ε in the checkpoint's metadata, else 8/255 for CIFAR and 0.1 otherwise).") var eps: Epsilon?
 
+    @Option(help: ArgumentHelp("--dataset folder: the side of the evaluated images, Resize(N·256/224) + CenterCrop(N) (default: 224).", valueName: "N")) var imageSize: Int = 224
+
     var dataDirectory: URL? { dataDir.map { URL(fileURLWithPath: $0) } }
+
+    func validate() throws {
+        guard (1...4096).contains(imageSize) else { throw ValidationError("--image-size must be between 1 and 4096 pixels, got \(imageSize)") }
+    }
 }
 
 /// The knobs of the attacks inside AutoAttack and the PGD/CW attacks (`AttackSuite.Options`).

@@ -23,6 +23,8 @@ public struct EvaluationSettings: Sendable {
     public var dataset: DatasetName?
     /// nil: the dataset's Debian location.
     public var dataDirectory: URL?
+    /// `.folder`: the side of the evaluated images (Resize + CenterCrop of DIR/val).
+    public var imageSize = 224
     /// Attack sets and attacks, comma-separated (AttackSuite's grammar: "aa-standard", "pgd-20,cw-20").
     public var attacks = "aa-standard"
     public var options = AttackSuite.Options()
@@ -73,7 +75,7 @@ public struct EvaluationRun {
         (model, self.kind) = (network, kind)
         dataset = settings.dataset ?? metadata.dataset.flatMap(DatasetName.init(rawValue:)) ?? .fashionMNIST
         let cifar = dataset == .cifar10 || dataset == .cifar100
-        epsilon = settings.epsilon ?? metadata.epsilon.map(Epsilon.init) ?? Epsilon(cifar ? 8.0 / 255 : 0.1)
+        epsilon = settings.epsilon ?? metadata.epsilon.map(Epsilon.init) ?? Epsilon(cifar ? 8.0 / 255 : dataset == .folder ? 4.0 / 255 : 0.1)
         attacks = try AttackSuite.parse(settings.attacks, epsilon: epsilon.value, norm: settings.norm, options: settings.options)
         reportFile = settings.reportFile ?? settings.modelFile.deletingPathExtension().appendingPathExtension("eval.json")
         stateFile = settings.stateFile ?? URL(fileURLWithPath: reportFile.path + ".state")
@@ -90,11 +92,10 @@ public struct EvaluationRun {
         }
 
         let directory = settings.dataDirectory ?? URL(fileURLWithPath: dataset.defaultDirectory ?? ".")
-        let testSet = try loadImageSet(dataset, split: .test, directory: directory)
+        let points = try evaluationPoints(dataset, directory: directory, count: settings.count, imageSize: settings.imageSize, device: device).points
         try checkModel(
-            network, channels: kind.isTorchScript ? nil : metadata.normalizeMean?.count ?? 1, named: settings.modelFile.lastPathComponent, accepts: testSet,
-            dataset: dataset.rawValue)
-        let points = try TensorDataset(testSet, first: settings.count, device: device)
+            network, channels: kind.isTorchScript ? nil : metadata.normalizeMean?.count ?? 1, named: settings.modelFile.lastPathComponent,
+            accepts: points, dataset: dataset.rawValue)
         (images, labels) = try points.batch(0..<points.count)
     }
 

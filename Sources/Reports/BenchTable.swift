@@ -18,6 +18,14 @@ public struct BenchRow: Codable, Sendable, Equatable {
     public var pgd100: Double?
     public var cw20: Double?
     public var autoAttack: Double?
+    /// Table 7's PGD-10 and PGD-50 (step 1/255 at ε = 4/255); nil for the other settings.
+    public var pgd10: Double?
+    public var pgd50: Double?
+
+    /// The robust accuracies a bench measures, each under its column title, in the table's order.
+    public static var attackColumns: [(title: String, value: KeyPath<BenchRow, Double?>)] { [
+        ("PGD-10 %", \.pgd10), ("PGD-50 %", \.pgd50), ("PGD-20 %", \.pgd20), ("PGD-100 %", \.pgd100), ("CW-20 %", \.cw20), ("AA %", \.autoAttack),
+    ] }
     /// A row of the second block (methods beyond Table 1); nil in a bench.json written before it.
     public var beyondTableOne: Bool?
 
@@ -48,22 +56,33 @@ public struct BenchTable: Codable, Sendable, Equatable {
 
     public static func decode(_ data: Data) throws -> BenchTable { try decodeSnakeCaseJSON(data) }
 
-    public static let header = ["method", "train min", "backward passes", "clean %", "PGD-20 %", "PGD-100 %", "CW-20 %", "AA %"]
+    /// The attack columns of the groups any row has measured: Table 7's PGD-10 and PGD-50, Table 1's
+    /// PGD-20, PGD-100, CW-20 and AA (a group whole, so an older bench.json keeps its empty PGD-100
+    /// column); Table 1's when none has any yet.
+    var attackColumns: [(title: String, value: KeyPath<BenchRow, Double?>)] {
+        let all = BenchRow.attackColumns
+        let groups = [Array(all.prefix(2)), Array(all.dropFirst(2))]
+        let measured = groups.filter { group in group.contains { column in rows.contains { $0[keyPath: column.value] != nil } } }
+        return measured.isEmpty ? groups[1] : measured.flatMap { $0 }
+    }
+
+    public var header: [String] { ["method", "train min", "backward passes", "clean %"] + attackColumns.map(\.title) }
 
     /// The rows as text cells (accuracies in %, "–" where not measured).
     public var cells: [[String]] {
-        rows.map { r in
-            [r.method, String(format: "%.2f", r.trainMinutes), "\(r.backwardPasses)", percent(r.clean), percent(r.pgd20),
-             percent(r.pgd100), percent(r.cw20), percent(r.autoAttack)]
+        let columns = attackColumns
+        return rows.map { r in
+            [r.method, String(format: "%.2f", r.trainMinutes), "\(r.backwardPasses)", percent(r.clean)] + columns.map { percent(r[keyPath: $0.value]) }
         }
     }
 
     public func markdown() -> String {
-        var lines = [setting, "", "| " + Self.header.joined(separator: " | ") + " |", "|" + String(repeating: "---|", count: Self.header.count)]
+        let header = header
+        var lines = [setting, "", "| " + header.joined(separator: " | ") + " |", "|" + String(repeating: "---|", count: header.count)]
         let secondBlock = rows.firstIndex { $0.beyondTableOne == true }
         for (index, cells) in cells.enumerated() {
             // A row naming the second block precedes its first row.
-            if index == secondBlock { lines.append("| *beyond Table 1* |" + String(repeating: " |", count: Self.header.count - 1)) }
+            if index == secondBlock { lines.append("| *beyond Table 1* |" + String(repeating: " |", count: header.count - 1)) }
             lines.append("| " + cells.joined(separator: " | ") + " |")
         }
         return lines.joined(separator: "\n") + "\n"

@@ -30,6 +30,8 @@ public struct CheckpointAnalysis {
     public var epsilon: Double?
     public var dataset: DatasetName?
     public var dataDirectory: String?
+    /// `.folder`: the side of the analysed images (Resize + CenterCrop of DIR/val).
+    public var imageSize = 224
     public var device: Device = .cpu
     public var seed: UInt64 = 0
 
@@ -70,10 +72,9 @@ public struct CheckpointAnalysis {
         }
         let name = dataset ?? recorded ?? .fashionMNIST
         let datasetName = name.rawValue
-        let eps = epsilon ?? metadata.epsilon ?? (name == .cifar10 || name == .cifar100 ? 8.0 / 255 : 0.1)
+        let eps = epsilon ?? metadata.epsilon ?? (name == .cifar10 || name == .cifar100 ? 8.0 / 255 : name == .folder ? 4.0 / 255 : 0.1)
         let directory = URL(fileURLWithPath: dataDirectory ?? name.defaultDirectory ?? ".")
-        let testSet = try loadImageSet(name, split: .test, directory: directory)
-        let points = try TensorDataset(testSet, first: n, device: device)
+        let points = try evaluationPoints(name, directory: directory, count: n, imageSize: imageSize, device: device).points
         let probe = CurvatureProbe(epsilon: eps, pgdSteps: pgdSteps, powerIterations: powerIterations, batchSize: batchSize, seed: seed)
         var table = AnalysisTable(
             setting: "\(datasetName), first \(points.count) test points, PGD-\(pgdSteps) (CE, step 2.5ε/\(pgdSteps)) at ε = \(String(format: "%.4g", eps)), "
@@ -85,7 +86,7 @@ public struct CheckpointAnalysis {
             let (model, kind, meta) = try loadModel(from: item.url, device: device)
             try checkModel(
                 model, channels: kind.isTorchScript ? nil : meta.normalizeMean?.count ?? 1, named: item.url.lastPathComponent,
-                accepts: testSet, dataset: datasetName)
+                accepts: points, dataset: datasetName)
             // A TorchScript model keeps its normalisation to itself: measure in the dataset's usual units.
             let std = meta.normalizeStd ?? (kind.isTorchScript ? Normalization.forDataset(name).std : [1])
             let scale = try Tensor(std, shape: [1, std.count, 1, 1], on: device)

@@ -133,7 +133,7 @@ public struct HTMLReport {
         var body = "<h1>deat report</h1>\n<p>Runs: \(runs.isEmpty ? "none" : runs.map { xmlEscaped($0.name) }.joined(separator: ", ")).</p>\n"
         for (name, table) in benches {
             body += "<h2>Bench: \(xmlEscaped(name))</h2>\n<p>\(xmlEscaped(table.setting))</p>\n"
-            body += htmlTable(header: BenchTable.header, rows: table.cells)
+            body += htmlTable(header: table.header, rows: table.cells)
         }
         for (name, a) in analyses {
             body += "<h2>Analysis: \(xmlEscaped(name))</h2>\n<p>\(xmlEscaped(a.setting))</p>\n"

@@ -85,13 +85,9 @@ public struct TrainingRun {
             skipBadImages: config.skipBadImages, device: device)
         // Only the writer validates (Trainer.finishEpoch); the others need no validation images.
         let validationImages = writer ? config.validationSize : 0
-        let validation = try FolderLoader(
-            val.spread(validationImages), transform: .evaluation(size: config.imageSize), batchSize: 64, shuffle: false,
-            workers: workers, skipBadImages: config.skipBadImages, device: device)
-        let validationSet = validationImages > 0
-            ? try validation.tensorDataset().dataset
-            : try TensorDataset(images: Tensor.zeros([0, 3, config.imageSize, config.imageSize], dtype: .uint8, device: device),
-                                labels: Tensor.zeros([0], dtype: .int64, device: device), classCount: train.classes.count)
+        let validationSet = try loadFolderEvaluationSet(
+            root: root, split: "val", count: validationImages, size: config.imageSize, device: device,
+            cache: directory.appendingPathComponent("image-folder-val.json"), writeCache: writer, skipBadImages: config.skipBadImages).dataset
         let trainer = try Trainer(
             config: config, model: model, normalization: normalization, loader: loader, validation: validationSet,
             directory: directory, device: device, group: group)

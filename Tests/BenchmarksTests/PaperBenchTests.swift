@@ -43,8 +43,21 @@ struct PaperBenchTests {
         let bench = PaperBench(dataset: .cifar10, entries: [try PaperBench.Entry(parsing: "pgd-7")])
         #expect(bench.n == nil)  // the whole test split, as Table 1
         let config = bench.config(bench.entries[0])
-        #expect(bench.setting(config, points: 10000, of: 10000).contains("PGD-100, PGD-20, CW-20 and AutoAttack (standard) on all 10000 test points"))
-        #expect(bench.setting(config, points: 1000, of: 10000).contains("on the first 1000 of 10000 test points"))
+        #expect(bench.header(config, points: 10000, of: 10000).contains("PGD-100, PGD-20, CW-20 and AutoAttack (standard) on all 10000 test points"))
+        #expect(bench.header(config, points: 1000, of: 10000).contains("on the first 1000 of 10000 test points"))
+    }
+
+    @Test("Table 7's rows: FREE-4 and M+DEAT at γ = 1.1 and 1.01 under --setting imagenet, evaluated with PGD-10 and PGD-50")
+    func tableSeven() throws {
+        var bench = PaperBench(dataset: .folder, entries: try PaperBench.entries(parsing: "table7"))
+        bench.setting = .imagenet
+        #expect(bench.entries.map(\.name) == ["free-4", "mplus-deat", "mplus-deat@1.01"])
+        let configs = bench.entries.map(bench.config)
+        #expect(configs.dropFirst().map(\.gamma) == [1.1, 1.01] && configs.map(\.iterations) == [4, 4, 4])
+        #expect(configs.allSatisfy { $0.carryPerturbation && $0.epochs == 23 })
+        #expect(bench.evaluations.map(\.attacks) == ["pgd-10", "pgd-50"])
+        #expect(bench.header(configs[1], points: 50000, of: 50000).contains("PGD-10 and PGD-50 (step ε/4) on all 50000 val images"))
+        #expect(throws: (any Error).self) { try PaperBench.Entry(parsing: "mplus-deat@x") }
     }
 
     @Test("--setting fast gives every bench method its FAST recipe, with no per-epoch validation unless asked")

@@ -50,6 +50,7 @@ struct Analyze: ParsableCommand {
         var analysis = CheckpointAnalysis(n: n)
         (analysis.pgdSteps, analysis.powerIterations, analysis.batchSize) = (pgdSteps, powerIterations, batchSize)
         (analysis.epsilon, analysis.dataset, analysis.dataDirectory) = (data.eps?.value, data.dataset, data.dataDir)
+        analysis.imageSize = data.imageSize
         (analysis.device, analysis.seed) = (device, runtime.seed)
         print("deat analyze: \(items.count) checkpoint(s), \(n) probe points, \(Runtime.threads) thread(s), \(device)")
         flushOutput()

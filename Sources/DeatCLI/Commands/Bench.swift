@@ -8,6 +8,7 @@
 import ArgumentParser
 import Attacks
 import Benchmarks
+import Reports
 import DataFormats
 import Datasets
 import Foundation
@@ -51,7 +52,7 @@ struct BenchPaper: ParsableCommand {
     @Option(help: "Dataset: fashion-mnist, mnist, cifar10, cifar100 (default: fashion-mnist).") var dataset: DatasetName = .fashionMNIST
     @Option(help: "Directory holding the dataset's files (default: Debian's for Fashion-MNIST).") var dataDir: String?
     @Option(help: ArgumentHelp("Train and evaluate a model of your own with every method: a TorchScript file taking images in [0, 1] as NCHW and returning logits (see deat train --model-file) (default: the dataset's built-in model).", valueName: "file.pt")) var modelFile: String?
-    @Option(help: "Comma-separated methods, optionally with -N replays/steps; table1 and beyond stand for the two blocks (default: table1,beyond, i.e. \(PaperBench.paperMethods)).") var methods: String = "table1,beyond"
+    @Option(help: "Comma-separated methods, optionally with -N replays/steps and @γ for an M+ factor of its own (mplus-deat@1.01); table1, beyond and table7 stand for the blocks (default: table1,beyond, i.e. \(PaperBench.paperMethods); with --setting imagenet table7, i.e. \(PaperBench.tableSevenMethods)).") var methods: String?
     @Option(help: "The paper's setting whose recipes give each method's defaults: standard (Table 1) or fast (the FAST scripts; see deat train --help) (default: standard).") var setting: TrainingSetting?
     @Option(help: "Epochs for every method (default: 5 for Fashion-MNIST/MNIST, each method's recipe on CIFAR).") var epochs: Int?
     @Option(help: "Train on the first N training images (default: 10000 for Fashion-MNIST/MNIST, all for CIFAR).") var trainSubset: Int?
@@ -64,7 +65,8 @@ struct BenchPaper: ParsableCommand {
     @OptionGroup var attackOptions: AttackSuiteOptions
     @OptionGroup var runtime: RuntimeOptions
 
-    var small: Bool { !dataset.rawValue.hasPrefix("cifar") }
+    /// Fashion-MNIST and MNIST get short defaults; CIFAR and image folders their recipes'.
+    var small: Bool { dataset == .fashionMNIST || dataset == .mnist }
 
     func validate() throws {
         for (name, value) in [("--epochs", epochs), ("--train-subset", trainSubset), ("--n", n)] {
@@ -82,7 +84,7 @@ struct BenchPaper: ParsableCommand {
     }
 
     func entries() throws -> [PaperBench.Entry] {
-        try PaperBench.entries(parsing: methods)
+        try PaperBench.entries(parsing: methods ?? (setting == .imagenet ? "table7" : "table1,beyond"))
     }
 
     func run() throws {
@@ -139,9 +141,11 @@ struct BenchPaper: ParsableCommand {
             case .finished(let row, let reused):
                 bar?.finish()
                 bar = nil
-                print(String(format: "  %@%.2f min, %d backward passes, clean %.2f%%, PGD-20 %.2f%%, PGD-100 %.2f%%, CW-20 %.2f%%, AA %.2f%%",
-                             reused ? "(finished before) " : "", row.trainMinutes, row.backwardPasses, (row.clean ?? 0) * 100,
-                             (row.pgd20 ?? 0) * 100, (row.pgd100 ?? 0) * 100, (row.cw20 ?? 0) * 100, (row.autoAttack ?? 0) * 100))
+                let accuracies = BenchRow.attackColumns.compactMap { column in
+                    row[keyPath: column.value].map { String(format: "%@ %.2f%%", String(column.title.dropLast(2)), $0 * 100) }
+                }
+                print(String(format: "  %@%.2f min, %d backward passes, clean %.2f%%, ", reused ? "(finished before) " : "", row.trainMinutes,
+                             row.backwardPasses, (row.clean ?? 0) * 100) + accuracies.joined(separator: ", "))
                 flushOutput()
             }
         }

@@ -73,6 +73,7 @@ struct Eval: ParsableCommand {
     func run() throws {
         var settings = EvaluationSettings(modelFile: URL(fileURLWithPath: model))
         (settings.dataset, settings.dataDirectory, settings.epsilon) = (data.dataset, data.dataDirectory, data.eps)
+        settings.imageSize = data.imageSize
         (settings.attacks, settings.options, settings.norm, settings.count, settings.batchSize) = (attacks, attackOptions.suite, norm, n, batchSize)
         settings.reportFile = report.map { URL(fileURLWithPath: $0) }
         settings.stateFile = state.map { URL(fileURLWithPath: $0) }
