@@ -37,7 +37,7 @@ struct Train: ParsableCommand {
 
     @Option(help: "Training method: \(MethodName.allCases.map(\.rawValue).joined(separator: ", ")).") var method: MethodName?
     @Option(help: "The paper's setting whose recipe gives the defaults: standard (Table 1) or fast (the FAST scripts) (default: standard).") var setting: TrainingSetting?
-    @Option(help: "Model: small-cnn, preact-resnet18, wide-resnet-34-10 (default: small-cnn for Fashion-MNIST/MNIST, preact-resnet18 for CIFAR).", transform: ModelKind.init(name:)) var model: ModelKind?
+    @Option(help: "Model: small-cnn, preact-resnet18, wide-resnet-34-10, resnet18, resnet50 (torchvision's ImageNet ResNets, for --dataset folder) (default: small-cnn for Fashion-MNIST/MNIST and folders, preact-resnet18 for CIFAR).", transform: ModelKind.init(name:)) var model: ModelKind?
     @Option(help: ArgumentHelp(
         "Train a model of your own instead: a TorchScript file, e.g. torch.jit.trace(model.eval(), example).save(path), that takes images in [0, 1] as NCHW, normalises inside and returns logits [N, classes]. Its weights are the starting point; the run keeps it as initial.pt and writes model.pt and best.pt (torch.jit.load reads them) beside the .safetensors files.",
         valueName: "file.pt")) var modelFile: String?
