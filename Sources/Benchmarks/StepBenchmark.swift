@@ -2,7 +2,7 @@
 // PyTorch peer (scripts/bench/step.py) is asked to run: the same loop, same libtorch, same threads.
 //
 //   step: forward + backward + SGD step of a model on one random batch (small-cnn: 1×28×28,
-//         the CIFAR models 3×32×32), median seconds per step.
+//         the others 3×32×32), median seconds per step.
 //   ops:  per-op overhead: best of 5 timings of `count` one-element adds, seconds per add.
 import Foundation
 import Models
@@ -11,7 +11,7 @@ import Torch
 
 /// A training step on random data.
 public struct StepBenchmark: PeerTimed, Sendable {
-    /// As given: small-cnn, preact-resnet18 or wide-resnet-DEPTH-WIDEN.
+    /// As given: small-cnn, preact-resnet18, wide-resnet-DEPTH-WIDEN, resnet18 or resnet50.
     public var model: ModelKind
     public var batch: Int
     /// Timed steps per round (the median is kept).

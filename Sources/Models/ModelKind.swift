@@ -9,13 +9,16 @@ public enum ModelKind: Equatable, Sendable, CustomStringConvertible, Codable {
     case smallCNN
     case preActResNet18
     case wideResNet(depth: Int, widen: Int)
+    /// torchvision's ImageNet ResNet-18 and ResNet-50, under torchvision's state_dict names.
+    case resNet18, resNet50
     /// A TorchScript file (`torch.jit.save`); a relative path is relative to the directory of the
     /// checkpoint or run that names it.
     case torchScript(file: String)
 
     static let torchScriptPrefix = "torchscript:"
 
-    /// Parses `small-cnn`, `preact-resnet18`, `wide-resnet-34-10` (any `wide-resnet-D-W`), and
+    /// Parses `small-cnn`, `preact-resnet18`, `wide-resnet-34-10` (any `wide-resnet-D-W`), `resnet18`
+    /// and `resnet50` (or `resnet-18`, `resnet-50`), and
     /// `torchscript:PATH` as checkpoints record a TorchScript model.
     public init(name: String) throws {
         if name.hasPrefix(Self.torchScriptPrefix), name.count > Self.torchScriptPrefix.count {
@@ -25,12 +28,14 @@ public enum ModelKind: Equatable, Sendable, CustomStringConvertible, Codable {
         switch name.lowercased() {
         case "small-cnn", "smallcnn": self = .smallCNN
         case "preact-resnet18", "preactresnet18": self = .preActResNet18
+        case "resnet18", "resnet-18": self = .resNet18
+        case "resnet50", "resnet-50": self = .resNet50
         default:
             let parts = name.lowercased().split(separator: "-")
             if parts.count == 4, parts[0] == "wide", parts[1] == "resnet", let depth = Int(parts[2]), let widen = Int(parts[3]) {
                 self = .wideResNet(depth: depth, widen: widen)
             } else {
-                throw ModelError("unknown model '\(name)': expected small-cnn, preact-resnet18 or wide-resnet-DEPTH-WIDEN (e.g. wide-resnet-34-10); a model of your own goes in as a TorchScript file (--model-file FILE.pt)")
+                throw ModelError("unknown model '\(name)': expected small-cnn, preact-resnet18, wide-resnet-DEPTH-WIDEN (e.g. wide-resnet-34-10), resnet18 or resnet50; a model of your own goes in as a TorchScript file (--model-file FILE.pt)")
             }
         }
     }
@@ -50,6 +55,8 @@ public enum ModelKind: Equatable, Sendable, CustomStringConvertible, Codable {
         case .smallCNN: "small-cnn"
         case .preActResNet18: "preact-resnet18"
         case .wideResNet(let depth, let widen): "wide-resnet-\(depth)-\(widen)"
+        case .resNet18: "resnet18"
+        case .resNet50: "resnet50"
         case .torchScript(let file): Self.torchScriptPrefix + file
         }
     }
@@ -64,11 +71,12 @@ public enum ModelKind: Equatable, Sendable, CustomStringConvertible, Codable {
         return .torchScript(file: directory.appendingPathComponent(file).path)
     }
 
-    /// The image side the model needs, or nil for any: SmallCNN ends in global average pooling, while
+    /// The image side the model needs, or nil for any: SmallCNN and the ImageNet ResNets (any side
+    /// ≥ 32) end in global average pooling, while
     /// the CIFAR models' fixed 4×4 (PreActResNet-18) and 8×8 (WideResNet) poolings need 32×32 inputs.
     public var requiredImageSide: Int? {
         switch self {
-        case .smallCNN, .torchScript: nil  // a TorchScript model says what it takes by running
+        case .smallCNN, .resNet18, .resNet50, .torchScript: nil  // a TorchScript model says what it takes by running
         case .preActResNet18, .wideResNet: 32
         }
     }
@@ -76,7 +84,7 @@ public enum ModelKind: Equatable, Sendable, CustomStringConvertible, Codable {
     /// The key of the final linear layer's weight, whose first dimension is the class count.
     var classifierKey: String? {
         switch self {
-        case .smallCNN, .wideResNet: "fc.weight"
+        case .smallCNN, .wideResNet, .resNet18, .resNet50: "fc.weight"
         case .preActResNet18: "linear.weight"
         case .torchScript: nil
         }
@@ -95,6 +103,10 @@ public enum ModelKind: Equatable, Sendable, CustomStringConvertible, Codable {
             try PreActResNet18(classes: classes, normalization: normalization, device: device, generator: generator)
         case .wideResNet(let depth, let widen):
             try WideResNet(depth: depth, widen: widen, classes: classes, normalization: normalization, device: device, generator: generator)
+        case .resNet18:
+            try ResNet(depth: 18, classes: classes, normalization: normalization, device: device, generator: generator)
+        case .resNet50:
+            try ResNet(depth: 50, classes: classes, normalization: normalization, device: device, generator: generator)
         case .torchScript(let file):
             try ScriptedModel(contentsOf: URL(fileURLWithPath: file), device: device)
         }

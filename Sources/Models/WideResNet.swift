@@ -84,11 +84,8 @@ public final class WideResNet: Layer {
 
     /// TRADES's init loop: conv weights N(0, √(2/(k²·out))), linear bias 0 (BN already 1/0).
     private func reinitialize(generator: Generator?) throws {
+        try Init.kaimingNormalFanOutConvolutions(of: self, generator: generator)
         try withNoGrad {
-            for (name, tensor) in namedParameters() where name.hasSuffix("weight") && tensor.rank == 4 {
-                let shape = tensor.shape
-                try tensor.copy(from: Init.kaimingNormalFanOut(shape, fanOut: shape[0] * shape[2] * shape[3], device: tensor.device, generator: generator))
-            }
             try fc.bias?.zeroInPlace()
         }
     }

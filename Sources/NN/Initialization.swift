@@ -28,4 +28,16 @@ public enum Init {
     ) throws -> Tensor {
         try Tensor.randn(shape, device: device, generator: generator) * (2 / Double(fanOut)).squareRoot()
     }
+
+    /// Redraws every convolution weight (every rank-4 parameter) of `module` as
+    /// `kaiming_normal_(mode="fan_out", nonlinearity="relu")`, N(0, √(2/(k²·out))), in state_dict
+    /// order: torchvision's ResNet init loop, and TRADES's WideResNet one.
+    public static func kaimingNormalFanOutConvolutions(of module: any Module, generator: Generator? = nil) throws {
+        try withNoGrad {
+            for (_, tensor) in module.namedParameters() where tensor.rank == 4 {
+                let shape = tensor.shape
+                try tensor.copy(from: kaimingNormalFanOut(shape, fanOut: shape[0] * shape[2] * shape[3], device: tensor.device, generator: generator))
+            }
+        }
+    }
 }

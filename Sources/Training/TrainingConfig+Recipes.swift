@@ -21,7 +21,8 @@ extension TrainingConfig {
         // Table 7's scripts replay at most 4 times (n_repeats: 4).
         let iterations = iterations ?? (setting == .imagenet && method.replays ? 4 : method.defaultIterations)
         // mdeat_cifar100.py refuses PreActResNet-18 on CIFAR-100 ("pls use WideResNet").
-        let model = model ?? (dataset == .cifar100 ? .wideResNet(depth: 34, widen: 10) : cifar ? .preActResNet18 : .smallCNN)
+        // Table 7 trains torchvision's ResNet-50 (configs_mdeat.yml: arch resnet50).
+        let model = model ?? (setting == .imagenet ? .resNet50 : dataset == .cifar100 ? .wideResNet(depth: 34, widen: 10) : cifar ? .preActResNet18 : .smallCNN)
         let alpha: Double = switch method {
         case .mplusDEAT, .deat, .deatP: cifar ? 10.0 / 255 : 1.25 * epsilon
         case .free, .nfgsm: epsilon

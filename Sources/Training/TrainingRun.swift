@@ -72,7 +72,7 @@ public struct TrainingRun {
         }
         let normalization = Normalization.forDataset(.folder)
         if let side = config.model.requiredImageSide, side != config.imageSize {
-            throw TrainingError("\(config.model) needs \(side)×\(side) images; pass --image-size \(side) or use --model small-cnn")
+            throw TrainingError("\(config.model) needs \(side)×\(side) images; pass --image-size \(side) or use --model small-cnn, resnet18 or resnet50 (any side)")
         }
         let input = ModelInput(channels: 3, height: config.imageSize, width: config.imageSize, classes: train.classes.count, dataset: "folder")
         let model = try makeModel(config, input: input, directory: directory, device: device, writer: writer)

@@ -159,7 +159,7 @@ struct CLIErrorTableTests {
         .init(.train("--epochs"), .usage, "Missing value for '--epochs <epochs>'"),
         .init(.train("--epochs", "0"), .usage, "--epochs must be at least 1"),
         .init(.train("--method", "bogus"), .usage, "The value 'bogus' is invalid for '--method <method>'"),
-        .init(.train("--model", "resnet50"), .usage, "unknown model 'resnet50'"),
+        .init(.train("--model", "resnet51"), .usage, "unknown model 'resnet51'"),
         .init(.train("--eps", "-0.1"), .usage, "The value '-0.1' is invalid for '--eps <eps>'"),
         .init(.train("--eps", "1.5"), .usage, "The value '1.5' is invalid for '--eps <eps>'"),
         .init(.train("--eps", "2"), .usage, "The value '2' is invalid for '--eps <eps>'"),

@@ -71,7 +71,7 @@ struct ModelStructureTests {
 
     @Test("unknown model names and impossible depths are clear errors")
     func badNames() throws {
-        #expect(throws: ModelError.self) { try ModelKind(name: "resnet50") }
+        #expect(throws: ModelError.self) { try ModelKind(name: "resnet51") }
         #expect(throws: ModelError.self) { try WideResNet(depth: 33, widen: 10) }
     }
 

@@ -57,10 +57,10 @@ struct CarriedPerturbationTests {
         try expectClose(model.inputs[4], try (short + before.slice(dim: 0, 0..<3)).clamped(min: 0, max: 1).doubles(), atol: 1e-7)
     }
 
-    @Test("Table 7's recipe: the replay methods carry δ; M+DEAT steps 6/255 with γ = 1.1, r ≤ 4, lr ×0.1 at epochs 9 and 16; FREE-4 at 8 and 16")
+    @Test("Table 7's recipe: ResNet-50, the replay methods carry δ; M+DEAT steps 6/255 with γ = 1.1, r ≤ 4, lr ×0.1 at epochs 9 and 16; FREE-4 at 8 and 16")
     func imageNetRecipe() {
         let mdeat = TrainingConfig.defaults(method: .mplusDEAT, dataset: .folder, setting: .imagenet)
-        #expect(mdeat.carryPerturbation && mdeat.epochs == 23 && mdeat.batchSize == 256 && mdeat.iterations == 4)
+        #expect(mdeat.model == .resNet50 && mdeat.carryPerturbation && mdeat.epochs == 23 && mdeat.batchSize == 256 && mdeat.iterations == 4)
         #expect(abs(mdeat.epsilon - 4.0 / 255) < 1e-15 && abs(mdeat.alpha - 6.0 / 255) < 1e-15 && mdeat.gamma == 1.1)
         #expect(mdeat.learningRate == 0.1 && mdeat.weightDecay == 1e-4 && mdeat.lrMilestones == .epochs([9, 16]))
         let free = TrainingConfig.defaults(method: .free, dataset: .folder, setting: .imagenet)

@@ -163,6 +163,24 @@ class WideResNet(nn.Module):
         return self.fc(out.view(-1, self.nChannels))
 
 
+def resnet(depth, classes=1000, mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225)):
+    """deat's Sources/Models/ResNet.swift: torchvision's own ResNet-18/50 (same state_dict), normalising
+    first (no state_dict key). torchvision is imported only here: the other twins do without it."""
+    from torchvision.models import resnet as tv
+
+    block, layers = {18: (tv.BasicBlock, [2, 2, 2, 2]), 50: (tv.Bottleneck, [3, 4, 6, 3])}[depth]
+
+    class NormalizedResNet(tv.ResNet):
+        def __init__(self):
+            super().__init__(block, layers, num_classes=classes)
+            self.normalize = Normalize(mean, std)
+
+        def forward(self, x):
+            return self._forward_impl(self.normalize(x))
+
+    return NormalizedResNet()
+
+
 def build(name, classes=10, mean=None, std=None):
     """The PyTorch twin of deat's ModelKind names."""
     kwargs = {"classes": classes}
@@ -175,4 +193,6 @@ def build(name, classes=10, mean=None, std=None):
     if name.startswith("wide-resnet-"):
         _, _, depth, widen = name.split("-")
         return WideResNet(depth=int(depth), widen=int(widen), **kwargs)
+    if name.replace("-", "") in ("resnet18", "resnet50"):
+        return resnet(int(name[-2:]), **kwargs)
     raise ValueError(f"unknown model {name}")

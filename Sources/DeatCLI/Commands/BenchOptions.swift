@@ -59,7 +59,7 @@ enum ThroughputDefaults: WorkloadDefaults {
 
 /// The workload of `deat bench step` and `deat bench throughput`: model, batch, timed and warm-up calls.
 struct WorkloadOptions<Defaults: WorkloadDefaults>: ParsableArguments {
-    @Option(help: "Model: small-cnn, preact-resnet18 or wide-resnet-DEPTH-WIDEN (default: \(Defaults.model)).", transform: ModelKind.init(name:)) var model: ModelKind = Defaults.model
+    @Option(help: "Model: small-cnn, preact-resnet18, wide-resnet-DEPTH-WIDEN, resnet18 or resnet50 (default: \(Defaults.model)).", transform: ModelKind.init(name:)) var model: ModelKind = Defaults.model
     @Option(help: "Batch size.") var batch: Int = 128
     @Option(help: "Timed calls (steps, for step) per round; the median is kept.") var iters: Int = Defaults.iterations
     @Option(help: "Untimed warm-up calls per round (kernel selection, allocator growth).") var warmup: Int = Defaults.warmup

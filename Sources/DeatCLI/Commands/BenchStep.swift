@@ -16,7 +16,7 @@ struct BenchStep: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "step",
         abstract: "Forward + backward + SGD step of a model on random data, deat vs PyTorch.",
-        discussion: "small-cnn takes 1×28×28 images (Fashion-MNIST); the CIFAR models take 3×32×32.")
+        discussion: "small-cnn takes 1×28×28 images (Fashion-MNIST); the CIFAR models and the ImageNet ResNets take 3×32×32.")
 
     @OptionGroup var options: PeerOptions
     @OptionGroup var workload: WorkloadOptions<StepDefaults>

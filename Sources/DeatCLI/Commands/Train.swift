@@ -36,9 +36,9 @@ struct Train: ParsableCommand {
     )
 
     @Option(help: "Training method: \(MethodName.allCases.map(\.rawValue).joined(separator: ", ")).") var method: MethodName?
-    @Option(help: "The paper's setting whose recipe gives the defaults: standard (Table 1), fast (the FAST scripts) or imagenet (Table 7's scripts, for --dataset folder: ε = 4/255, δ carried across minibatches, lr 0.1 ×0.1 at epochs 9 and 16, wd 1e-4, batch 256, 23 epochs; M+DEAT step 6/255, γ = 1.1, r ≤ 4) (default: standard).") var setting: TrainingSetting?
+    @Option(help: "The paper's setting whose recipe gives the defaults: standard (Table 1), fast (the FAST scripts) or imagenet (Table 7's scripts, for --dataset folder: ResNet-50, ε = 4/255, δ carried across minibatches, lr 0.1 ×0.1 at epochs 9 and 16, wd 1e-4, batch 256, 23 epochs; M+DEAT step 6/255, γ = 1.1, r ≤ 4) (default: standard).") var setting: TrainingSetting?
     @Option(help: "Carry the perturbation from one minibatch to the next instead of drawing it, as FREE's and the ImageNet scripts do (mplus-deat, deat, deat-p, free only): on or off (default: on in --setting imagenet, off otherwise).") var carryPerturbation: Toggle?
-    @Option(help: "Model: small-cnn, preact-resnet18, wide-resnet-34-10 (default: small-cnn for Fashion-MNIST/MNIST, preact-resnet18 for CIFAR).", transform: ModelKind.init(name:)) var model: ModelKind?
+    @Option(help: "Model: small-cnn, preact-resnet18, wide-resnet-34-10, resnet18, resnet50 (torchvision's ImageNet ResNets, for --dataset folder) (default: small-cnn for Fashion-MNIST/MNIST and folders, resnet50 in --setting imagenet, preact-resnet18 for CIFAR).", transform: ModelKind.init(name:)) var model: ModelKind?
     @Option(help: ArgumentHelp(
         "Train a model of your own instead: a TorchScript file, e.g. torch.jit.trace(model.eval(), example).save(path), that takes images in [0, 1] as NCHW, normalises inside and returns logits [N, classes]. Its weights are the starting point; the run keeps it as initial.pt and writes model.pt and best.pt (torch.jit.load reads them) beside the .safetensors files.",
         valueName: "file.pt")) var modelFile: String?
