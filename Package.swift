@@ -16,6 +16,7 @@
 //   Models, Datasets, Attacks ← Training      (the one loop, methods, M+ rule, run setup)
 //   Training, Evaluation ← Reports            (report, charts, checkpoint analysis)
 //   Training, Evaluation, Reports ← Benchmarks (bench paper, the PyTorch peer runner, the deat side of every bench)
+//   everything but Benchmarks ← DEAT        (the umbrella module: `import DEAT` re-exports the libraries)
 //   everything ← DeatCLI (executable `deat`: parse, call, print)
 //   SafeTensors, DataFormats, CTurboJPEG, CSpng ← DeatFuzz (executable `deat-fuzz`, no libtorch)
 //
@@ -102,6 +103,12 @@ let package = Package(
         .library(name: "SafeTensors", targets: ["SafeTensors"]),
         .library(name: "Storage", targets: ["Storage"]),
         .library(name: "DataFormats", targets: ["DataFormats"]),
+        .library(name: "Attacks", targets: ["Attacks"]),
+        .library(name: "Evaluation", targets: ["Evaluation"]),
+        .library(name: "Training", targets: ["Training"]),
+        .library(name: "Reports", targets: ["Reports"]),
+        // Everything above in one import (Sources/DEAT): `import DEAT`.
+        .library(name: "DEAT", targets: ["DEAT"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -136,6 +143,12 @@ let package = Package(
             dependencies: [
                 "Torch", "NN", "SafeTensors", "Storage", "Models", "DataFormats", "Datasets", "Attacks", "Evaluation", "Training",
                 "Reports",
+            ],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "DEAT",
+            dependencies: [
+                "Torch", "NN", "Models", "SafeTensors", "Storage", "DataFormats", "Datasets", "Attacks", "Evaluation", "Training", "Reports",
             ],
             swiftSettings: swiftSettings),
         .executableTarget(

@@ -44,7 +44,25 @@ run_tests() {
     failed=$(grep -cE '^✘ Test .* failed after' "$log" || true)
     rm -f "$log"
     [ -n "$total" ] && echo "$((total - failed)) passed, $failed failed"
-    return "$status"
+    [ "$status" -eq 0 ] || return "$status"
+    run_examples
+}
+
+# The Examples package (Examples/Package.swift) depends on deat by path, as a user's package
+# would: it must build against the library products and run, each example on a tiny workload.
+run_examples() {
+    swift build --package-path Examples
+    local bin work
+    bin=$(swift build --package-path Examples --show-bin-path)
+    work=$(mktemp -d)
+    (
+        cd "$work"
+        "$bin/train-mplus-deat" 1 256
+        "$bin/evaluate-autoattack" runs/example-mplus-deat/model.safetensors 4
+        "$bin/custom-method" 1
+    )
+    rm -rf "$work"
+    echo "examples: built and ran train-mplus-deat, evaluate-autoattack, custom-method"
 }
 
 case "${1:-}" in

@@ -42,6 +42,6 @@ func ascend(_ delta: Tensor, gradient: Tensor, stepSize: Double, epsilon: Double
 }
 
 /// ‖∂L/∂x̃‖₁ = Σ |∂L/∂x · σ_c|, the quantity M+ sums (docs/methods.md §1.3, §7 "magnitude units").
-func normalizedL1(_ gradient: Tensor, inputScale: Tensor) throws -> Tensor {
+public func normalizedL1(_ gradient: Tensor, inputScale: Tensor) throws -> Tensor {
     try (gradient * inputScale).abs().sum(dtype: .float64)
 }

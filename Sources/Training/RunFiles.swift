@@ -94,7 +94,7 @@ public struct RunFiles: Sendable {
             throw TrainingError("\(checkpoint.lastPathComponent) holds a carried perturbation but the run does not carry one")
         }
         let device = model.parameters().first?.device ?? .cpu
-        if let carriedEntry, let carried {
+        if let carriedEntry, carried != nil {
             let saved = try Checkpoint.tensor(carriedEntry, source: checkpoint.lastPathComponent).to(device: device)
             targets.append((CarriedPerturbation.key, saved))
         }

@@ -76,24 +76,26 @@ public final class Trainer {
 
     /// A fresh run (or one to resume with `resumeIfPossible()`), writing into `directory`. With a
     /// `group` of W processes (`config.worldSize` must be W), this process trains on its shard of
-    /// the data and only rank 0 touches `directory` (DataParallel.swift).
+    /// the data and only rank 0 touches `directory` (DataParallel.swift). `method` replaces the
+    /// config's (`config.method.make`) with one of the caller's own, e.g. a new `TrainingMethod`;
+    /// the loop, the M+ bookkeeping of its `policy`, validation and checkpoints are the same.
     public convenience init(
         config: TrainingConfig, model: any Layer, normalization: Normalization, train: TensorDataset,
-        validation: TensorDataset, directory: URL, group: ProcessGroup? = nil
+        validation: TensorDataset, directory: URL, group: ProcessGroup? = nil, method: (any TrainingMethod)? = nil
     ) throws {
         let loader = try DataLoader(
             try config.trainSubset.map { try train.first($0) } ?? train, batchSize: config.batchSize,
             augmentation: config.augmentation, seed: config.seed,
             shard: try group.map { try DataLoader.Shard(rank: $0.rank, count: $0.worldSize) } ?? .whole)
         try self.init(config: config, model: model, normalization: normalization, loader: loader, validation: validation,
-                      directory: directory, device: train.device, group: group)
+                      directory: directory, device: train.device, group: group, method: method)
     }
 
     /// A run whose minibatches come from `loader` (an image folder's, FolderLoader.swift), already
     /// on `device` and this process's shard.
     public init(
         config: TrainingConfig, model: any Layer, normalization: Normalization, loader: any EpochLoader,
-        validation: TensorDataset, directory: URL, device: Device, group: ProcessGroup? = nil
+        validation: TensorDataset, directory: URL, device: Device, group: ProcessGroup? = nil, method: (any TrainingMethod)? = nil
     ) throws {
         guard config.worldSize == (group?.worldSize ?? 1) else {
             throw TrainingError("the run is configured for \(config.worldSize) process(es) but \(group?.worldSize ?? 1) joined")
@@ -101,8 +103,8 @@ public final class Trainer {
         self.model = model
         self.normalization = normalization
         self.validation = try validation.first(config.validationSize)
-        method = config.method.make(config: config)
-        state = TrainState(config: config, policy: method.policy)
+        self.method = method ?? config.method.make(config: config)
+        state = TrainState(config: config, policy: self.method.policy)
         optimizer = try SGD(
             parameters: model.parameters(), learningRate: config.learningRate, momentum: config.momentum,
             weightDecay: config.weightDecay)

@@ -50,6 +50,11 @@ public struct StepResult: Sendable {
     public var backwardPasses: Int
     /// ‖∂L/∂x̃‖₁ for the M+ rule (its definition depends on the method, see each method).
     public var gradientMagnitude: Double
+
+    public init(loss: Double, correct: Int, examples: Int, forwardPasses: Int, backwardPasses: Int, gradientMagnitude: Double) {
+        (self.loss, self.correct, self.examples) = (loss, correct, examples)
+        (self.forwardPasses, self.backwardPasses, self.gradientMagnitude) = (forwardPasses, backwardPasses, gradientMagnitude)
+    }
 }
 
 /// An adversarial (or standard) training method: one file per method in Methods/.
@@ -64,8 +69,9 @@ public protocol TrainingMethod {
     func step(images: Tensor, labels: Tensor, context: StepContext) throws -> StepResult
 }
 
-/// Reads loss, accuracy and magnitude with one device→host copy.
-func summarize(
+/// A step's result from its training loss, logits and M+ magnitude, read with one device→host copy
+/// (so a method never stalls the device more than once per minibatch).
+public func summarize(
         loss: Tensor, logits: Tensor, labels: Tensor, magnitude: Tensor?, forward: Int, backward: Int
 ) throws -> StepResult {
     let correct = try logits.detached().argmax(dim: 1).eq(labels).sum(dtype: .float32)
