@@ -62,9 +62,9 @@ struct TrainingConfigTests {
 
     @Test("an unknown model name in a checkpoint's config is an error naming it")
     func unknownModelRefused() throws {
-        let json = Self.oldJSON.replacingOccurrences(of: "wide-resnet-34-10", with: "resnet-50")
+        let json = Self.oldJSON.replacingOccurrences(of: "wide-resnet-34-10", with: "resnet-51")
         #expect { try JSONDecoder().decode(TrainingConfig.self, from: Data(json.utf8)) } throws: { error in
-            "\(error)".contains("resnet-50")
+            "\(error)".contains("resnet-51")
         }
     }
 }
