@@ -39,6 +39,28 @@ struct ResNetTests {
         }
     }
 
+    @Test("init as torchvision: convs N(0, √(2/fan_out)), every BatchNorm 1/0 (no zero-init residual), fc as nn.Linear")
+    func initialisation() throws {
+        let model = try ModelKind.resNet50.build(classes: 10, normalization: Self.imageNet, generator: Generator(seed: 9))
+        var convolutions = 0
+        for (name, tensor) in model.namedParameters() {
+            if tensor.rank == 4 {
+                convolutions += 1
+                let expected = (2 / Double(tensor.shape[0] * tensor.shape[2] * tensor.shape[3])).squareRoot()
+                let std = try (tensor * tensor).mean().item().squareRoot()
+                #expect(abs(std / expected - 1) < 0.05, "\(name): std \(std), expected \(expected)")
+            } else if name.hasPrefix("fc.") {
+                let bound = 1 / 2048.0.squareRoot()  // nn.Linear: U(±1/√fan_in) for weight and bias
+                #expect(try tensor.abs().max().item() <= bound, "\(name) outside U(±1/√2048)")
+                #expect(try tensor.abs().mean().item() > bound / 4, "\(name) is not a U(±1/√2048) draw")
+            } else {
+                let value: Double = name.hasSuffix(".weight") ? 1 : 0
+                #expect(try (tensor - value).abs().max().item() == 0, "\(name) is not all \(value)")
+            }
+        }
+        #expect(convolutions == 53)
+    }
+
     /// A 5-class model in eval mode, a 2×3×32×32 batch and its float32 NCHW logits.
     static func evalLogits(_ name: String) throws -> (model: any Layer, x: Tensor, logits: Tensor) {
         let model = try ModelKind(name: name).build(classes: 5, normalization: imageNet, generator: Generator(seed: 3))
