@@ -71,8 +71,8 @@ public enum ModelKind: Equatable, Sendable, CustomStringConvertible, Codable {
         return .torchScript(file: directory.appendingPathComponent(file).path)
     }
 
-    /// The image side the model needs, or nil for any: SmallCNN and the ImageNet ResNets (any side
-    /// ≥ 32) end in global average pooling, while
+    /// The image side the model needs, or nil for any: SmallCNN and the ImageNet ResNets end in global
+    /// average pooling, while
     /// the CIFAR models' fixed 4×4 (PreActResNet-18) and 8×8 (WideResNet) poolings need 32×32 inputs.
     public var requiredImageSide: Int? {
         switch self {

@@ -4,10 +4,11 @@
 // (scripts/interop/torchvision_resnet.py). Stem 7×7/2 conv (no bias) → BN → ReLU → max pool 3/2
 // pad 1; four stages `layer1..4` of blocks `layerS.i` with `downsample.0` (1×1 conv) and
 // `downsample.1` (BN) when the stride or width changes; adaptive average pooling → `fc`. Any image
-// side ≥ 32 works. Init as torchvision: convs kaiming_normal_(fan_out, relu), BN 1/0, fc as
+// side works (28×28 MNIST ends layer4 at 1×1), with as many input channels as `normalization`
+// has. Init as torchvision: convs kaiming_normal_(fan_out, relu), BN 1/0, fc as
 // nn.Linear, zero_init_residual=False. ResNet-18: 11,689,512 parameters at 1000 classes, 122
 // state_dict entries; ResNet-50: 25,557,032, 320. Normalisation (x − mean)/std comes first, with
-// no state_dict key; image folders pass ImageNet's.
+// no state_dict key; each dataset passes its own (docs/methods.md §4.3), image folders ImageNet's.
 import NN
 import Torch
 
@@ -140,7 +141,7 @@ public final class ResNet: Layer {
         [("conv1", conv1), ("bn1", bn1), ("layer1", layer1), ("layer2", layer2), ("layer3", layer3), ("layer4", layer4), ("fc", fc)]
     }
 
-    /// Logits for images in [0, 1], shape [N, C, H, W] with H, W ≥ 32.
+    /// Logits for images in [0, 1], shape [N, C, H, W], any H and W.
     public func callAsFunction(_ input: Tensor) throws -> Tensor {
         var out = try F.relu(bn1(conv1(normalize(input))))
         out = try F.maxPool2d(out, kernel: 3, stride: 2, padding: 1)

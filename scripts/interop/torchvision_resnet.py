@@ -2,6 +2,8 @@
 """deat's ResNet-18/50 ↔ torchvision's, driven by deat's tests (Tests/NNTests/ResNetInteropTests.swift).
 The models are torchvision's own, `torchvision.models.resnetNN(num_classes=N)`; deat normalises inside
 its model, so the input is normalised here with the checkpoint's mean/std before the forward pass.
+torchvision's stem takes 3 channels; a deat checkpoint of grey images (MNIST, 1 channel) loads once
+`conv1` is swapped for the same 7×7/2 conv on 1 channel, as torchvision users do, names unchanged.
 
   forward --weights W --input X --output Y : load deat's W (metadata: model, classes, normalize_mean/std)
                                              into torchvision's model with strict=True, eval, write the
@@ -29,11 +31,14 @@ def floats(text):
     return [float(v) for v in text.split(",")]
 
 
-def build(name, classes):
+def build(name, classes, channels=3):
     depth = name.lower().replace("-", "").removeprefix("resnet")
     if depth not in ("18", "50"):
         raise SystemExit(f"unknown model {name}: expected resnet18 or resnet50")
-    return getattr(torchvision.models, f"resnet{depth}")(num_classes=classes)
+    model = getattr(torchvision.models, f"resnet{depth}")(num_classes=classes)
+    if channels != 3:
+        model.conv1 = torch.nn.Conv2d(channels, 64, kernel_size=7, stride=2, padding=3, bias=False)
+    return model
 
 
 def normalized(x, mean, std):
@@ -57,7 +62,7 @@ def main():
     torch.set_num_threads(1)
     if args.action == "forward":
         state, meta = safetensors_io.load(args.weights)
-        model = build(meta["model"], int(meta["classes"]))
+        model = build(meta["model"], int(meta["classes"]), channels=state["conv1.weight"].shape[1])
         model.load_state_dict(state, strict=True)
         mean, std = floats(meta["normalize_mean"]), floats(meta["normalize_std"])
         x = safetensors_io.load(args.input)[0]["x"]
