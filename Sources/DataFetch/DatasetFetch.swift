@@ -38,10 +38,12 @@ public struct FetchReport: Sendable, Equatable {
     /// What `deat data fetch` prints: where the data is, and the command to train on it.
     public var summary: [String] {
         let count = "\(states.count) file\(states.count == 1 ? "" : "s")"
+        let tally = [(FileState.downloaded, "downloaded"), (.resumed, "completed from a .part file"), (.present, "already there")]
+            .map { state, words in (states.filter { $0 == state }.count, words) }
+            .filter { $0.0 > 0 }.map { "\($0.0) \($0.1)" }.joined(separator: ", ")
         let first = alreadyPresent
             ? "\(source.name) is already in \(directory.path) (\(count), MD5 verified): nothing to download"
-            : "\(source.name) is in \(directory.path) (\(count), MD5 verified; "
-                + "\(states.filter { $0 != .present }.count) downloaded now, \(states.filter { $0 == .resumed }.count) of them resumed)"
+            : "\(source.name) is in \(directory.path) (\(count), MD5 verified: \(tally))"
         return [first, "train with: \(trainCommand)"]
     }
 }

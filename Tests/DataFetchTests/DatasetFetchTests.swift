@@ -29,22 +29,22 @@ struct DatasetFetchTests {
         }
     }
 
-    @Test("MNIST-style files land under their published names, the IDX reader loads both splits, and the report says how to train")
+    @Test("MNIST-style files land under their published names, the IDX reader loads both splits, and the report says how to train (quoted for the shell)")
     func mnistDownload() throws {
         let server = try HTTPTestServer()
         let archives = Archives.mnist()
         server.serve(archives)
         let source = DatasetSource(name: "mnist", mirrors: [server.baseURL], files: archives.map(\.file))
         try withTemporaryDirectory { dir throws in
-            let target = dir.appendingPathComponent("data/mnist")
+            let target = dir.appendingPathComponent("my data/mnist")  // a space: the printed command quotes it
             let report = try DatasetFetch.fetch(source, into: target)
             #expect(report.states == Array(repeating: .downloaded, count: 4))
             #expect(try listing(target) == archives.map(\.name).sorted())
             let train = try loadImageSet(.mnist, split: .train, directory: target)
             let test = try loadImageSet(.mnist, split: .test, directory: target)
             #expect(train.count == 6 && test.count == 4 && train.labels == [0, 1, 2, 3, 4, 5])
-            #expect(report.trainCommand == "deat train --dataset mnist --data-dir \(target.path)")
-            #expect(report.summary.last == "train with: \(report.trainCommand)")
+            #expect(report.trainCommand == "deat train --dataset mnist --data-dir '\(target.path)'")
+            #expect(report.summary == ["mnist is in \(target.path) (4 files, MD5 verified: 4 downloaded)", "train with: \(report.trainCommand)"])
             #expect(server.requests.map(\.range) == [nil, nil, nil, nil])
         }
     }
@@ -78,7 +78,7 @@ struct DatasetFetchTests {
             let again = try DatasetFetch.fetch(source, into: dir)
             #expect(server.requests.count == before, "a second run made requests")
             #expect(again.alreadyPresent && again.states == Array(repeating: .present, count: 4))
-            #expect(again.summary.first?.contains("already") == true, "\(again.summary)")
+            #expect(again.summary.first == "mnist is already in \(dir.standardizedFileURL.path) (4 files, MD5 verified): nothing to download")
         }
     }
 
@@ -170,6 +170,7 @@ struct DatasetFetchTests {
             let before = server.requests.count
             let report = try DatasetFetch.fetch(source, into: dir)
             #expect(report.states == [.resumed, .resumed, .resumed, .downloaded])
+            #expect(report.summary.first?.hasSuffix("(4 files, MD5 verified: 1 downloaded, 3 completed from a .part file)") == true, "\(report.summary)")
             #expect(server.requests.dropFirst(before).map(\.path) == ["/t10k-labels-idx1-ubyte.gz"])
             #expect(try listing(dir) == archives.map(\.name).sorted())
         }
