@@ -40,7 +40,7 @@ final class ProgressDisplay {
         switch event {
         case .downloading(_, let url, let from):
             finish()
-            let resuming = from > 0 ? String(format: " (resuming from %.1f MiB)", Double(from) / 1_048_576) : ""
+            let resuming = from > 0 ? " (resuming after \(Self.size(from)))" : ""
             FileHandle.standardError.write(Data("\(indent)downloading \(url.absoluteString)\(resuming)\n".utf8))
         case .progress(let file, let received, let expected):
             // One bar per file; its total is known once the server has answered.
@@ -53,6 +53,12 @@ final class ProgressDisplay {
         case .verifying:
             break
         }
+    }
+
+    /// A byte count for people: "900 bytes", "1.2 KiB", "163.0 MiB".
+    static func size(_ bytes: Int64) -> String {
+        bytes < 1024 ? "\(bytes) bytes"
+            : bytes < 1_048_576 ? String(format: "%.1f KiB", Double(bytes) / 1024) : String(format: "%.1f MiB", Double(bytes) / 1_048_576)
     }
 
     /// Ends the current bar's line.

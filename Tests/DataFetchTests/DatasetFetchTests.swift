@@ -211,6 +211,24 @@ struct DatasetFetchTests {
         }
     }
 
+    @Test("a .part locked by another fetch is refused with one line, and the other's bytes are left alone")
+    func partLocked() throws {
+        let server = try HTTPTestServer()
+        let archive = try Archives.fixture("cifar10-tgz/cifar-10-python.tar.gz")
+        server.serve([archive])
+        let source = DatasetSource(name: "cifar10", mirrors: [server.baseURL], files: [archive.file])
+        try withTemporaryDirectory { dir throws in
+            let part = dir.appendingPathComponent(archive.name + ".part")
+            try Data("other".utf8).write(to: part)
+            let other = open(part.path, O_RDWR)
+            defer { close(other) }
+            try #require(other >= 0 && flock(other, LOCK_EX) == 0)
+            expectFetchError("\(part.path) is being written by another deat data fetch") { _ = try DatasetFetch.fetch(source, into: dir) }
+            #expect(try Data(contentsOf: part) == Data("other".utf8))
+            #expect(server.requests.isEmpty)
+        }
+    }
+
     @Test("a data directory that is a file fails with one line")
     func directoryIsAFile() throws {
         let source = DatasetSource(name: "cifar10", mirrors: [URL(string: "http://127.0.0.1:9/")!], files: [.init(name: "a", md5: "00")])

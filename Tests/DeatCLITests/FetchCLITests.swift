@@ -65,9 +65,11 @@ struct FetchCLITests {
             expectOneErrorLine(result, containing: "transfer broke off after 1200 of 5000 bytes")
             #expect(result.stderr.contains("run the same command again to resume"))
             #expect(try listing(dir) == ["cifar-100-python.tar.gz.part"])
-            // Run again: the request asks for the rest.
-            _ = try deat(["data", "fetch", "cifar100", dir.path], mirror: server.baseURL.absoluteString)
+            #expect(result.stderr.hasPrefix("downloading \(server.baseURL.absoluteString)cifar-100-python.tar.gz\n"), "\(result.stderr)")
+            // Run again: the request asks for the rest, and the progress line says so.
+            let again = try deat(["data", "fetch", "cifar100", dir.path], mirror: server.baseURL.absoluteString)
             #expect(server.requests.last?.range == "bytes=1200-")
+            #expect(again.stderr.contains("cifar-100-python.tar.gz (resuming after 1.2 KiB)"), "\(again.stderr)")
         }
     }
 
