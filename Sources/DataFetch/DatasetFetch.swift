@@ -99,7 +99,8 @@ public enum DatasetFetch {
     }
 
     /// Fills `part` with `file` and checks its MD5: a `.part` already whole is not fetched again, one
-    /// partly there is resumed, and each mirror is tried in turn while they answer "no such file".
+    /// partly there is resumed, and each mirror is tried in turn while they answer "no such file",
+    /// cannot be reached, or send other bytes than the published ones.
     static func download(_ file: DatasetSource.File, from mirrors: [URL], into part: PartFile,
                          events: (FetchEvent) -> Void) throws(FetchError) -> FetchReport.FileState {
         var resumed = false
@@ -124,11 +125,17 @@ public enum DatasetFetch {
                 resumed = resumed && wasResumed
                 events(.verifying(file: file.name))
                 let actual = try md5(of: part.url)
-                guard actual == file.md5 else {
+                if actual == file.md5 { return resumed ? .resumed : .downloaded }
+                // Wrong bytes are no use for resuming. Another mirror may still have the right ones
+                // (torchvision stops here; a page served in place of a file should not end the fetch).
+                try part.truncate()
+                resumed = false
+                if attempts.isEmpty && mirrorIndex == mirrors.count - 1 {
                     part.discard()
                     throw .checksumMismatch(url: url.absoluteString, actual: actual, expected: file.md5)
                 }
-                return resumed ? .resumed : .downloaded
+                attempts.append("\(url.absoluteString): MD5 \(actual) is not the published \(file.md5)")
+                mirrorIndex += 1
             case .rangeNotSatisfiable where restarts == 0:
                 // The .part is at least as long as the file, yet not it: start again from byte 0, once.
                 restarts += 1

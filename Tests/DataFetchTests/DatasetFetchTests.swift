@@ -176,16 +176,26 @@ struct DatasetFetchTests {
         }
     }
 
-    @Test("mirrors are tried in order: a 404 or an unreachable first mirror falls through to the next")
+    @Test("mirrors are tried in order: an unreachable one, a 404 and wrong bytes each fall through to the next")
     func mirrorsInOrder() throws {
-        let good = try HTTPTestServer(), missing = try HTTPTestServer(), closed = try HTTPTestServer()
+        let good = try HTTPTestServer(), missing = try HTTPTestServer(), closed = try HTTPTestServer(), wrong = try HTTPTestServer()
         closed.stop()  // nothing listens on its port any more
         let archive = try Archives.fixture("cifar10-tgz/cifar-10-python.tar.gz")
         good.serve([archive])
-        let source = DatasetSource(name: "cifar10", mirrors: [closed.baseURL, missing.baseURL, good.baseURL], files: [archive.file])
+        wrong.serve("/" + archive.name, .file(Data("<html>moved</html>".utf8)))
+        let source = DatasetSource(name: "cifar10", mirrors: [closed.baseURL, missing.baseURL, wrong.baseURL, good.baseURL], files: [archive.file])
         try withTemporaryDirectory { dir throws in
             #expect(try DatasetFetch.fetch(source, into: dir).states == [.downloaded])
-            #expect(missing.requests.count == 1 && good.requests.count == 1)
+            #expect(missing.requests.count == 1 && wrong.requests.count == 1 && good.requests.count == 1)
+            #expect(good.requests.first?.range == nil, "the wrong bytes were resumed from")
+            #expect(try listing(dir) == [archive.name])
+        }
+        try withTemporaryDirectory { dir throws in
+            let allBad = DatasetSource(name: "cifar10", mirrors: [wrong.baseURL, missing.baseURL], files: [archive.file])
+            expectFetchError("\(wrong.baseURL.absoluteString)cifar-10-python.tar.gz: MD5 \(MD5.hex(Data("<html>moved</html>".utf8))) is not the published") {
+                _ = try DatasetFetch.fetch(allBad, into: dir)
+            }
+            #expect(try listing(dir) == [])
         }
         try withTemporaryDirectory { dir throws in
             let dead = DatasetSource(name: "cifar10", mirrors: [closed.baseURL, missing.baseURL], files: [archive.file])
