@@ -178,8 +178,7 @@ struct DatasetFetchTests {
 
     @Test("mirrors are tried in order: an unreachable one, a 404 and wrong bytes each fall through to the next")
     func mirrorsInOrder() throws {
-        let good = try HTTPTestServer(), missing = try HTTPTestServer(), closed = try HTTPTestServer(), wrong = try HTTPTestServer()
-        closed.stop()  // nothing listens on its port any more
+        let good = try HTTPTestServer(), missing = try HTTPTestServer(), wrong = try HTTPTestServer(), closed = try RefusingPort()
         let archive = try Archives.fixture("cifar10-tgz/cifar-10-python.tar.gz")
         good.serve([archive])
         wrong.serve("/" + archive.name, .file(Data("<html>moved</html>".utf8)))

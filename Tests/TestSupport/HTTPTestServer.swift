@@ -174,3 +174,30 @@ public final class HTTPTestServer: @unchecked Sendable {
         return nil
     }
 }
+
+/// A port on 127.0.0.1 that refuses connections: bound, so no other server can take it while this
+/// lives, but not listening. (A stopped server's port could be handed to another test's server.)
+public final class RefusingPort: @unchecked Sendable {
+    private let socket: Int32
+    /// `http://127.0.0.1:PORT/`.
+    public let baseURL: URL
+
+    public init() throws {
+        socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let fd = socket
+        let bound = fd >= 0 && withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound else {
+            if fd >= 0 { close(fd) }
+            throw HTTPTestServer.StartError(message: "bind on 127.0.0.1: \(String(cString: strerror(errno)))")
+        }
+        baseURL = URL(string: "http://127.0.0.1:\(UInt16(bigEndian: address.sin_port))/")!
+    }
+
+    deinit { close(socket) }
+}
