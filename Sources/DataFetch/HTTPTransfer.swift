@@ -22,7 +22,7 @@ enum TransferOutcome: Equatable {
     case rangeNotSatisfiable
     /// An HTTP status other than 200, 206 or 416, before any byte was written.
     case httpStatus(Int)
-    /// The connection failed before an answer came (refused, no such host, timeout).
+    /// The connection failed before any of the body came (refused, no such host, timeout, closed).
     case unreachable(String)
     /// The answer started but the body ended early or the connection broke: `received` bytes of
     /// the file are on disk, `expected` is the file's length when the server said it.
@@ -46,6 +46,8 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
     private var resumed = false
     /// Whether an answer (status and headers) was accepted before the transfer ended.
     private var answered = false
+    /// Body bytes written by this request.
+    private var arrived: Int64 = 0
 
     private init(fd: Int32, offset: Int64) {
         self.fd = fd
@@ -149,17 +151,20 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
             dataTask.cancel()
             return
         }
-        locked { $0.counts.received += Int64(data.count) }
+        locked {
+            $0.counts.received += Int64(data.count)
+            $0.arrived += Int64(data.count)
+        }
     }
 
     func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
-        let (counts, resumed, answered) = locked { ($0.counts, $0.resumed, $0.answered) }
-        if let error {
-            // No answer at all: the mirror is unreachable. An answer that stops: a broken transfer.
-            let reason = Self.reason(error)
-            end(answered ? .broken(received: counts.received, expected: counts.expected, reason: reason) : .unreachable(reason))
-        } else if let expected = counts.expected, counts.received < expected {
-            end(.broken(received: counts.received, expected: expected, reason: "the connection closed early"))
+        let (counts, resumed, answered, arrived) = locked { ($0.counts, $0.resumed, $0.answered, $0.arrived) }
+        let incomplete = counts.expected.map { counts.received < $0 } ?? false
+        if error != nil || incomplete {
+            let reason = error.map(Self.reason) ?? "the connection closed early"
+            // Body bytes that stop short: a broken transfer, to resume. No body at all: as good as
+            // unreachable, so the next mirror is tried.
+            end(answered && arrived > 0 ? .broken(received: counts.received, expected: counts.expected, reason: reason) : .unreachable(reason))
         } else {
             end(.finished(resumed: resumed))
         }

@@ -121,6 +121,26 @@ struct DatasetFetchTests {
         }
     }
 
+    @Test("a transfer that breaks off before the first byte counts as a failed mirror: the next is tried, no empty .part stays")
+    func brokenBeforeAnyByte() throws {
+        let silent = try HTTPTestServer(), good = try HTTPTestServer()
+        let archive = try Archives.fixture("cifar10-tgz/cifar-10-python.tar.gz")
+        silent.serve("/" + archive.name, .truncated(archive.bytes, after: 0))
+        good.serve([archive])
+        try withTemporaryDirectory { dir throws in
+            let source = DatasetSource(name: "cifar10", mirrors: [silent.baseURL, good.baseURL], files: [archive.file])
+            #expect(try DatasetFetch.fetch(source, into: dir).states == [.downloaded])
+            #expect(good.requests.map(\.range) == [nil])
+        }
+        try withTemporaryDirectory { dir throws in
+            let source = DatasetSource(name: "cifar10", mirrors: [silent.baseURL], files: [archive.file])
+            expectFetchError("could not download cifar-10-python.tar.gz: \(silent.baseURL.absoluteString)cifar-10-python.tar.gz: ") {
+                _ = try DatasetFetch.fetch(source, into: dir)
+            }
+            #expect(try listing(dir) == [])
+        }
+    }
+
     @Test("a server that ignores Range sends the whole file again, and the .part starts over from byte 0")
     func rangeIgnored() throws {
         let server = try HTTPTestServer()
