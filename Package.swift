@@ -7,6 +7,8 @@
 //   CTorch ← Torch ← NN ← Models
 //   Storage                                   (Foundation only: atomic files, output directories, fault hook)
 //   Storage ← SafeTensors ← NN                (SafeTensors: Foundation only)
+//   Storage ← DataFetch                       (Foundation and FoundationNetworking only: `deat data fetch`'s
+//                                             downloads, resumed and checked; no libtorch)
 //   CZlib, CTurboJPEG, CSpng, Storage ← DataFormats
 //                                             (Foundation only: IDX, CIFAR, pickle, tar, gzip, JPEG, PNG,
 //                                             image folders; no libtorch)
@@ -107,6 +109,7 @@ let package = Package(
         .library(name: "Evaluation", targets: ["Evaluation"]),
         .library(name: "Training", targets: ["Training"]),
         .library(name: "Reports", targets: ["Reports"]),
+        .library(name: "DataFetch", targets: ["DataFetch"]),
         // Everything above in one import (Sources/DEAT): `import DEAT`.
         .library(name: "DEAT", targets: ["DEAT"]),
     ],
@@ -121,6 +124,7 @@ let package = Package(
         .systemLibrary(name: "CSpng", path: "Sources/CSpng", providers: [.apt(["libspng-dev"])]),
         .target(name: "Storage", swiftSettings: swiftSettings),
         .target(name: "SafeTensors", dependencies: ["Storage"], swiftSettings: swiftSettings),
+        .target(name: "DataFetch", dependencies: ["Storage"], swiftSettings: swiftSettings),
         .target(name: "NN", dependencies: ["Torch", "SafeTensors", "Storage"], swiftSettings: swiftSettings),
         .target(name: "Models", dependencies: ["Torch", "NN", "SafeTensors"], swiftSettings: swiftSettings),
         .target(name: "DataFormats", dependencies: ["CZlib", "CTurboJPEG", "CSpng", "Storage"], swiftSettings: swiftSettings),
@@ -149,13 +153,14 @@ let package = Package(
             name: "DEAT",
             dependencies: [
                 "Torch", "NN", "Models", "SafeTensors", "Storage", "DataFormats", "Datasets", "Attacks", "Evaluation", "Training", "Reports",
+                "DataFetch",
             ],
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "DeatCLI",
             dependencies: [
                 "Torch", "NN", "Models", "Storage", "SafeTensors", "DataFormats", "Datasets", "Attacks", "Evaluation", "Training",
-                "Reports", "Benchmarks",
+                "Reports", "Benchmarks", "DataFetch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -176,6 +181,7 @@ let package = Package(
         .testTarget(name: "EvaluationTests", dependencies: ["Torch", "NN", "DataFormats", "Datasets", "Attacks", "Evaluation", "Models", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "TrainingTests", dependencies: ["Torch", "NN", "SafeTensors", "Storage", "Training", "Models", "DataFormats", "Datasets", "Attacks", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "DeatCLITests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "DataFetchTests", dependencies: ["DataFetch", "DataFormats", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Training", "Evaluation", "Attacks", "Models", "NN", "Torch", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "BenchmarksTests", dependencies: ["Torch", "Benchmarks", "Training", "TestSupport"], swiftSettings: swiftSettings),
     ]

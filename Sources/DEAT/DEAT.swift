@@ -4,6 +4,7 @@
 // were imported on its own. The layers themselves stay separate targets (docs/architecture.md
 // §9), so a user who wants only the attacks can `import Attacks` and link no training code.
 @_exported import Attacks
+@_exported import DataFetch
 @_exported import DataFormats
 @_exported import Datasets
 @_exported import Evaluation

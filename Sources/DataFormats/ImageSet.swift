@@ -112,19 +112,14 @@ public enum DatasetName: String, Codable, Sendable, CaseIterable {
         }
     }
 
-    /// What to tell a user whose files are missing.
+    /// What to tell a user whose files are missing: `deat data fetch` (docs/datasets.md §6) for the
+    /// four datasets it downloads.
     public var installHint: String {
         switch self {
         case .fashionMNIST:
-            return "install the Debian package dataset-fashion-mnist, or pass --data-dir"
-        case .mnist:
-            return "put the four MNIST files ({train,t10k}-{images-idx3,labels-idx1}-ubyte.gz) in a folder and pass --data-dir"
-        case .cifar10:
-            return "download cifar-10-python.tar.gz or cifar-10-binary.tar.gz from "
-                + "https://www.cs.toronto.edu/~kriz/cifar.html and pass its folder as --data-dir"
-        case .cifar100:
-            return "download cifar-100-python.tar.gz or cifar-100-binary.tar.gz from "
-                + "https://www.cs.toronto.edu/~kriz/cifar.html and pass its folder as --data-dir"
+            return "install the Debian package dataset-fashion-mnist, or run deat data fetch fashion-mnist DIR and pass --data-dir DIR"
+        case .mnist, .cifar10, .cifar100:
+            return "run deat data fetch \(rawValue) DIR and pass --data-dir DIR"
         case .folder:
             return ImageFolder.layoutHint + "; pass DIR as --data-dir"
         }

@@ -4,6 +4,7 @@
 import ArgumentParser
 import Attacks
 import Benchmarks
+import DataFetch
 import DataFormats
 import Models
 import Torch
@@ -20,6 +21,15 @@ extension LearningRateMilestones: ExpressibleByArgument {
 }
 extension MagnitudeSource: ExpressibleByArgument {}
 extension DatasetName: ExpressibleByArgument {}
+
+/// `deat data fetch NAME`: the built-in source of fashion-mnist, mnist, cifar10 or cifar100.
+extension DatasetSource: ExpressibleByArgument {
+    public init?(argument: String) {
+        guard let source = DatasetSource.builtIn(argument) else { return nil }
+        self = source
+    }
+    public static var allValueStrings: [String] { all.map(\.name) }
+}
 extension ProcessGroup.Backend: ExpressibleByArgument {}
 extension PaperBench.Selection: ExpressibleByArgument {}
 

@@ -15,7 +15,7 @@ struct Deat: ParsableCommand {
             Images are in [0, 1]; normalisation happens inside the model, so ε is in pixel units.
             """,
         version: Runtime.deatVersion,
-        subcommands: [Train.self, Eval.self, Predict.self, Bench.self, ReportCommand.self, Analyze.self, Demo.self, Doctor.self, Info.self]
+        subcommands: [Train.self, Eval.self, Predict.self, Bench.self, ReportCommand.self, Analyze.self, Demo.self, Doctor.self, Info.self, DataCommand.self]
     )
 
     static func main() {

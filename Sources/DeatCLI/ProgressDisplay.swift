@@ -1,5 +1,6 @@
 // ProgressDisplay.swift: the one place that turns the libraries' progress events into progress
-// bars: a bar per training epoch, a bar per attack of an evaluation.
+// bars: a bar per training epoch, a bar per attack of an evaluation, a bar per downloaded file.
+import DataFetch
 import Evaluation
 import Foundation
 import Training
@@ -32,6 +33,32 @@ final class ProgressDisplay {
     func show(_ p: EvaluationProgress, points: Int, label: String = "") {
         start(p.attackIndex, total: p.total, label: "\(label)[\(p.attackIndex + 1)/\(p.attackCount)] \(p.attack)")
         bar?.update(p.done, "robust \(p.robust)/\(points)")
+    }
+
+    /// A download's progress: a line naming the URL (and the byte it resumes from), then a bar in MiB.
+    func show(_ event: FetchEvent) {
+        switch event {
+        case .downloading(_, let url, let from):
+            finish()
+            let resuming = from > 0 ? " (resuming after \(Self.size(from)))" : ""
+            FileHandle.standardError.write(Data("\(indent)downloading \(url.absoluteString)\(resuming)\n".utf8))
+        case .progress(let file, let received, let expected):
+            // One bar per file; its total is known once the server has answered.
+            guard let expected, expected > 0 else { return }
+            let mebibytes = { (bytes: Int64) in Int((Double(bytes) / 1_048_576).rounded(.up)) }
+            if bar == nil { bar = ProgressBar(total: mebibytes(expected), label: indent + file) }
+            bar?.update(received == expected ? mebibytes(expected) : Int(received / 1_048_576), "MiB")
+        case .ended:
+            finish()
+        case .verifying:
+            break
+        }
+    }
+
+    /// A byte count for people: "900 bytes", "1.2 KiB", "163.0 MiB".
+    static func size(_ bytes: Int64) -> String {
+        bytes < 1024 ? "\(bytes) bytes"
+            : bytes < 1_048_576 ? String(format: "%.1f KiB", Double(bytes) / 1024) : String(format: "%.1f MiB", Double(bytes) / 1_048_576)
     }
 
     /// Ends the current bar's line.

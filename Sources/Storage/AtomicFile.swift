@@ -80,7 +80,13 @@ public enum AtomicFile {
             throw ioError("renaming \(temp.path) to \(url.path)", message)
         }
         FaultInjection.reached("renamed:" + source)
-        // Persist the rename itself. Best effort: some file systems refuse fsync on directories.
+        syncDirectory(directory)
+    }
+
+    /// Persists the renames done in `directory` (fsync of the directory itself). Best effort: some
+    /// file systems refuse fsync on directories. Also for writers that rename their own temp files
+    /// (a download's `.part`, DataFetch).
+    public static func syncDirectory(_ directory: URL) {
         let dirFD = open(directory.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if dirFD >= 0 {
             _ = fsync(dirFD)

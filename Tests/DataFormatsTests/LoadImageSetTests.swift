@@ -57,13 +57,13 @@ struct LoadImageSetTests {
     @Test("No dataset files at all gives a missing-file error with an install hint")
     func nothingThere() throws {
         try withTemporaryDirectory { dir in
-            expectDatasetError(.missingFile, mentioning: "dataset-fashion-mnist") {
+            expectDatasetError(.missingFile, mentioning: "dataset-fashion-mnist, or run deat data fetch fashion-mnist DIR") {
                 _ = try loadImageSet(.fashionMNIST, split: .test, directory: dir)
             }
             expectDatasetError(.missingFile, mentioning: "\(dir.path): no CIFAR-10 train data found") {
                 _ = try loadImageSet(.cifar10, split: .train, directory: dir)
             }
-            expectDatasetError(.missingFile, mentioning: "kriz/cifar") {
+            expectDatasetError(.missingFile, mentioning: "run deat data fetch cifar100 DIR and pass --data-dir DIR") {
                 _ = try loadImageSet(.cifar100, split: .test, directory: dir.appendingPathComponent("nope"))
             }
         }

@@ -361,7 +361,7 @@ struct CLIErrorTableTests {
         .init(.demo("--threads", "0"), .usage, "--threads must be at least 1, got 0"),
         .init(.demo("--device", "tpu"), .usage, "The value 'tpu' is invalid for '--device <device>': unknown device 'tpu'"),
         .init(.demo("--data-dir", "$D/nodata"), .runtime,
-              "$D/nodata/train-images-idx3-ubyte.gz: no such file (nor an uncompressed or raw/ copy) (install the Debian package dataset-fashion-mnist, or pass --data-dir)"),
+              "$D/nodata/train-images-idx3-ubyte.gz: no such file (nor an uncompressed or raw/ copy) (install the Debian package dataset-fashion-mnist, or run deat data fetch fashion-mnist DIR and pass --data-dir DIR)"),
         .init(.demo("--data-dir", "$D/corrupt-mnist"), .runtime, "$D/corrupt-mnist/train-images-idx3-ubyte: not an IDX file"),
         .init(.demo("--save", "$D/afile/m.safetensors"), .runtime, "cannot write into $D/afile: it is a file, not a directory"),
         // doctor
@@ -373,6 +373,19 @@ struct CLIErrorTableTests {
         .init(.doctor("--input-shape", "2,3,28,28"), .runtime, "expected input[2, 3, 28, 28] to have 1 channels, but got 3 channels",
               names: ["[2, 3, 28, 28]"]),
         .init(.doctor("--device", "cuda:99"), .runtime, "cuda:99 requested, but"),
+        // data fetch: refused before any download (mirror 127.0.0.1:9, the discard port, is never reached)
+        .init(["data"], .usage, "choose what to do: deat data fetch NAME [DIR]"),
+        .init(["data", "fetch"], .usage, "Missing expected argument '<name>'"),
+        .init(["data", "fetch", "imagenet"], .usage, "The value 'imagenet' is invalid for '<name>'"),
+        .init(["data", "fetch", "folder"], .usage, "The value 'folder' is invalid for '<name>'"),
+        .init(["data", "fetch", "mnist", "--bogus"], .usage, "Unknown option '--bogus'"),
+        .init(["data", "fetch", "mnist", "--mirror", "ftp://example.org/mnist/"], .usage,
+              "--mirror must be an http:// or https:// URL, got 'ftp://example.org/mnist/'"),
+        .init(["data", "fetch", "mnist", "--mirror", "not a url"], .usage, "--mirror must be an http:// or https:// URL, got 'not a url'"),
+        .init(["data", "fetch", "mnist", "$D/afile", "--mirror", "http://127.0.0.1:9/"], .runtime,
+              "$D/afile: using it as the data directory failed: it is a file, not a directory"),
+        .init(["data", "fetch", "cifar10", "$D/foreign", "--mirror", "http://127.0.0.1:9/"], .runtime,
+              "$D/foreign/cifar-10-python.tar.gz already exists and its MD5"),
         // no subcommand
         .init(["frobnicate"], .usage, "Unexpected argument 'frobnicate'"),
     ]
@@ -497,6 +510,7 @@ struct CLIErrorTableTests {
         try write(png(1), "folder-empty-class/train/cat/0.png")
         try write(Array("x".utf8), "folder-empty-class/train/dog/notes.txt")
         try write(Array("x".utf8), "afile")
+        try write(Array("not the published archive".utf8), "foreign/cifar-10-python.tar.gz")
         try write(Array("garbage, not a safetensors header".utf8), "garbage.safetensors")
         try write([], "empty.safetensors")
         try write(Array("garbage, not a safetensors header".utf8), "corrupt-run/checkpoint.safetensors")
