@@ -133,13 +133,15 @@ public enum ImageTransform: Sendable, Equatable, CustomStringConvertible {
         let side = size
         let plane = side * side
         precondition(out.count >= 3 * plane, "ImageTransform: output buffer too small")
-        for row in 0..<side {
-            for column in 0..<side {
-                let source = (row * side + column) * 3
-                let target = row * side + (flip ? side - 1 - column : column)
-                out[target] = pixels[source]
-                out[plane + target] = pixels[source + 1]
-                out[2 * plane + target] = pixels[source + 2]
+        pixels.withUnsafeBufferPointer { pixels in
+            for row in 0..<side {
+                for column in 0..<side {
+                    let source = (row * side + column) * 3
+                    let target = row * side + (flip ? side - 1 - column : column)
+                    out[target] = pixels[source]
+                    out[plane + target] = pixels[source + 1]
+                    out[2 * plane + target] = pixels[source + 2]
+                }
             }
         }
     }

@@ -66,8 +66,8 @@ enum PillowResize {
 
     /// Pillow's `clip8`: the fixed-point sum back to a byte.
     @inline(__always)
-    static func clip8(_ sum: Int) -> UInt8 {
-        UInt8(clamping: sum >> precisionBits)
+    static func clip8(_ sum: Int32) -> UInt8 {
+        UInt8(clamping: sum >> Int32(precisionBits))
     }
 
     /// The part `window` (rows, columns of the output) of `image`'s `region` (top, left, height, width:
@@ -89,50 +89,77 @@ enum PillowResize {
         let firstRow = vertical.map { $0.start[rows.lowerBound] } ?? rows.lowerBound
         let endRow = vertical.map { $0.start[rows.upperBound - 1] + $0.count[rows.upperBound - 1] } ?? rows.upperBound
         let width = columns.count
-        let half = 1 << (precisionBits - 1)
+        // Pillow sums in 32-bit ints: 255 × 2²² plus the rounding half fits, and the weights of a
+        // bilinear filter are never negative, so the wrapping operators never wrap (and vectorise).
+        let half32 = Int32(1 << (precisionBits - 1))
 
-        // Horizontal pass: region rows firstRow..<endRow, output columns `columns`.
+        // Horizontal pass: region rows firstRow..<endRow, output columns `columns`. The loops run
+        // over raw buffers: this is the loader's hottest code (docs/datasets.md §4).
         var temp = [UInt8](repeating: 0, count: (endRow - firstRow) * width * 3)
         image.pixels.withUnsafeBufferPointer { source in
             temp.withUnsafeMutableBufferPointer { out in
-                for r in firstRow..<endRow {
-                    let sourceRow = (region.top + r) * image.width * 3
-                    let outRow = (r - firstRow) * width * 3
-                    for (c, column) in columns.enumerated() {
-                        guard let horizontal else {
-                            let s = sourceRow + (region.left + column) * 3
-                            (out[outRow + 3 * c], out[outRow + 3 * c + 1], out[outRow + 3 * c + 2]) = (source[s], source[s + 1], source[s + 2])
-                            continue
+                guard let horizontal else {
+                    for r in firstRow..<endRow {
+                        let sourceRow = (region.top + r) * image.width * 3 + (region.left + columns.lowerBound) * 3
+                        let outRow = (r - firstRow) * width * 3
+                        for i in 0..<width * 3 { out[outRow + i] = source[sourceRow + i] }
+                    }
+                    return
+                }
+                horizontal.start.withUnsafeBufferPointer { start in
+                    horizontal.count.withUnsafeBufferPointer { count in
+                        horizontal.weights.withUnsafeBufferPointer { weights in
+                            for r in firstRow..<endRow {
+                                let sourceRow = (region.top + r) * image.width * 3
+                                let outRow = (r - firstRow) * width * 3
+                                for (c, column) in columns.enumerated() {
+                                    var (s0, s1, s2) = (half32, half32, half32)
+                                    let first = sourceRow + (region.left + start[column]) * 3
+                                    let w0 = column * horizontal.taps
+                                    for x in 0..<count[column] {
+                                        let w = weights[w0 + x]
+                                        s0 &+= Int32(source[first + 3 * x]) &* w
+                                        s1 &+= Int32(source[first + 3 * x + 1]) &* w
+                                        s2 &+= Int32(source[first + 3 * x + 2]) &* w
+                                    }
+                                    out[outRow + 3 * c] = clip8(s0)
+                                    out[outRow + 3 * c + 1] = clip8(s1)
+                                    out[outRow + 3 * c + 2] = clip8(s2)
+                                }
+                            }
                         }
-                        var (s0, s1, s2) = (half, half, half)
-                        let first = sourceRow + (region.left + horizontal.start[column]) * 3
-                        let weights = column * horizontal.taps
-                        for x in 0..<horizontal.count[column] {
-                            let w = Int(horizontal.weights[weights + x])
-                            s0 += Int(source[first + 3 * x]) * w
-                            s1 += Int(source[first + 3 * x + 1]) * w
-                            s2 += Int(source[first + 3 * x + 2]) * w
-                        }
-                        (out[outRow + 3 * c], out[outRow + 3 * c + 1], out[outRow + 3 * c + 2]) = (clip8(s0), clip8(s1), clip8(s2))
                     }
                 }
             }
         }
         guard let vertical else { return temp }
 
-        // Vertical pass over the 8-bit intermediate, as Pillow does.
-        var result = [UInt8](repeating: 0, count: rows.count * width * 3)
+        // Vertical pass over the 8-bit intermediate, as Pillow does. The sums are accumulated a
+        // whole row at a time (the same integer sums in another order, so the same bytes), which
+        // reads the intermediate contiguously instead of a column at a time.
+        let rowLength = width * 3
+        var result = [UInt8](repeating: 0, count: rows.count * rowLength)
+        var sums = [Int32](repeating: 0, count: rowLength)
         temp.withUnsafeBufferPointer { source in
             result.withUnsafeMutableBufferPointer { out in
-                for (o, row) in rows.enumerated() {
-                    let first = vertical.start[row] - firstRow
-                    let weights = row * vertical.taps
-                    for c in 0..<width * 3 {
-                        var sum = half
-                        for y in 0..<vertical.count[row] {
-                            sum += Int(source[(first + y) * width * 3 + c]) * Int(vertical.weights[weights + y])
+                sums.withUnsafeMutableBufferPointer { acc in
+                    vertical.start.withUnsafeBufferPointer { start in
+                        vertical.count.withUnsafeBufferPointer { count in
+                            vertical.weights.withUnsafeBufferPointer { weights in
+                                for (o, row) in rows.enumerated() {
+                                    let first = start[row] - firstRow
+                                    let w0 = row * vertical.taps
+                                    for c in 0..<rowLength { acc[c] = half32 }
+                                    for y in 0..<count[row] {
+                                        let w = weights[w0 + y]
+                                        let line = (first + y) * rowLength
+                                        for c in 0..<rowLength { acc[c] &+= Int32(source[line + c]) &* w }
+                                    }
+                                    let target = o * rowLength
+                                    for c in 0..<rowLength { out[target + c] = clip8(acc[c]) }
+                                }
+                            }
                         }
-                        out[o * width * 3 + c] = clip8(sum)
                     }
                 }
             }
