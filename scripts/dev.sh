@@ -33,6 +33,11 @@ deps() {
 
 run_tests() {
     scripts/check-imports.sh  # every import a declared dependency (a build alone does not catch it)
+    # A merge's conflict markers left in any tracked file (a build catches them only in code).
+    if git grep -nE '^(<<<<<<<|>>>>>>>)( |$)' -- . 2>/dev/null; then
+        echo "error: conflict markers in the files above" >&2
+        return 1
+    fi
     swift build --build-tests
     local log
     log=$(mktemp)
