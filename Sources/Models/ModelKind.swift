@@ -149,8 +149,14 @@ public func loadModel(from url: URL, device: Device = .cpu) throws -> (model: an
 /// The metadata of a model file without loading the model: a deat checkpoint's, or none for a
 /// TorchScript file (which records no dataset or ε).
 public func modelFileMetadata(_ url: URL) throws -> CheckpointMetadata {
-    if case .zipArchive = ModelFileFormat(of: url) { return CheckpointMetadata(deatVersion: nil) }
+    if isTorchScriptFile(url) { return CheckpointMetadata(deatVersion: nil) }
     return CheckpointMetadata(try Checkpoint.read(url).metadata)
+}
+
+/// Whether `url` is a zip archive, as TorchScript files are (torch.save's since PyTorch 1.6 too,
+/// which loading then refuses with how to make a TorchScript file).
+public func isTorchScriptFile(_ url: URL) -> Bool {
+    if case .zipArchive = ModelFileFormat(of: url) { true } else { false }
 }
 
 /// What a model file's first bytes say it is: TorchScript (and torch.save since PyTorch 1.6) write

@@ -45,6 +45,11 @@ struct TorchScriptCommandTests {
             #expect(saved.names == Self.names)
             #expect(saved.metadata["model"] == "torchscript:initial.pt")
 
+            let info = try runDeat(["info", run.appendingPathComponent("model.pt").path, "--tensors"])
+            try #require(info.status == 0, "\(info.stderr)")
+            #expect(info.stdout.contains("model.pt: TorchScript, 13 tensors") && info.stdout.contains("conv1.weight")
+                    && info.stdout.contains("first convolution (conv1.weight) takes 1 channel(s)"), "\(info.stdout)")
+
             // The TorchScript file and the safetensors beside it are the same model.
             var accuracies: [[Double]] = []
             for model in ["model.pt", "model.safetensors"] {

@@ -1,5 +1,6 @@
-// Info.swift: `deat info MODEL.safetensors`: what a checkpoint holds (model, metadata, tensors,
-// parameter count) and whether it loads into the model it names.
+// Info.swift: `deat info MODEL.safetensors|MODEL.pt`: what a checkpoint holds (model, metadata,
+// tensors, parameter count) and whether it loads into the model it names; for a TorchScript file,
+// its parameters and buffers under their state_dict names (docs/architecture.md §14).
 import ArgumentParser
 import Foundation
 import Models
@@ -13,11 +14,12 @@ struct Info: ParsableCommand {
         discussion: "The file is fully validated; if its metadata names a deat model, its keys and shapes are checked against it."
     )
 
-    @Argument(help: "A .safetensors checkpoint.") var checkpoint: String
+    @Argument(help: "A .safetensors checkpoint, or a TorchScript file (.pt).") var checkpoint: String
     @Flag(help: "List every tensor with its dtype and shape.") var tensors = false
 
     func run() throws {
         let url = URL(fileURLWithPath: checkpoint)
+        if isTorchScriptFile(url) { return try describeTorchScript(url) }
         let file = try Checkpoint.read(url)
         let metadata = CheckpointMetadata(file.metadata)
         let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
@@ -46,6 +48,21 @@ struct Info: ParsableCommand {
             let width = file.entries.map(\.name.count).max() ?? 0
             for entry in file.entries {
                 print("  \(entry.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(entry.dtype)  \(entry.shape)")
+            }
+        }
+    }
+
+    private func describeTorchScript(_ url: URL) throws {
+        let model = try ScriptedModel(contentsOf: url)
+        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
+        let entries = model.stateDict()
+        print("\(url.lastPathComponent): TorchScript, \(entries.count) tensors, \(String(format: "%.1f", Double(size) / 1_048_576)) MiB")
+        let channels = model.firstConvolutionChannels.map { "; its first convolution (\($0.name)) takes \($0.channels) channel(s)" } ?? ""
+        print("model: \(model.parameterCount) parameters\(channels)")
+        if tensors {
+            let width = entries.map(\.name.count).max() ?? 0
+            for (name, tensor) in entries {
+                print("  \(name.padding(toLength: width, withPad: " ", startingAt: 0))  \(tensor.dtype)  \(tensor.shape)")
             }
         }
     }
