@@ -46,9 +46,9 @@ final class TinySplitNet: SplitAtFirstLayer {
     func rest(_ h: Tensor) throws -> Tensor { try F.linear(F.relu(h).flattened(from: 1), weight: w2, bias: b2) }
 }
 
-/// A model that does not expose its first layer.
+/// A model that does not expose its first layer (like a TorchScript one).
 final class Unsplit: Layer {
-    let inner = try! Linear(16, 3, generator: Generator(seed: 0))
+    let inner = try! Linear(784, 10, generator: Generator(seed: 0))
     var training = true
     var children: [(name: String, module: any Module)] { [("inner", inner)] }
     func callAsFunction(_ input: Tensor) throws -> Tensor { try inner(input.flattened(from: 1)) }
@@ -83,7 +83,16 @@ struct YOPOTests {
             epsilon: 0.1, epoch: 0, generator: try Generator(seed: 0))
         let method = YOPO(policy: .fixed(5), stepSize: 0.02, innerSteps: 3)
         #expect(throws: TrainingError.self) {
-            try method.step(images: Tensor.rand([2, 1, 4, 4]), labels: Tensor([0, 1] as [Int64]), context: context)
+            try method.step(images: Tensor.rand([2, 1, 28, 28]), labels: Tensor([0, 1] as [Int64]), context: context)
+        }
+        // The Trainer refuses it before the first minibatch.
+        try withTemporaryDirectory { dir in
+            let (train, validation) = try TrainerTests.data()
+            #expect(throws: TrainingError.self) {
+                try Trainer(
+                    config: TrainerTests.config(.yopo), model: model, normalization: .fashionMNIST, train: train, validation: validation,
+                    directory: dir)
+            }
         }
     }
 

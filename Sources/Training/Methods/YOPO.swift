@@ -38,11 +38,18 @@ struct YOPO: TrainingMethod {
         return try step(images: x, labels: y, start: start, context: c)
     }
 
+    /// `model` split at its first layer, or the one-line refusal (TorchScript and other models).
+    static func split(_ model: any Layer) throws -> any SplitAtFirstLayer {
+        guard let split = model as? any SplitAtFirstLayer else {
+            throw TrainingError(
+                "yopo needs a model that exposes its first layer (small-cnn, preact-resnet18, wide-resnet, resnet18/50); \(type(of: model)) does not")
+        }
+        return split
+    }
+
     /// The step from a given δ (clipped to the box here), for the fixture test.
     func step(images x: Tensor, labels y: Tensor, start: Tensor, context c: StepContext) throws -> StepResult {
-        guard let model = c.model as? any SplitAtFirstLayer else {
-            throw TrainingError("yopo needs a model that exposes its first layer (the built-in models do); \(type(of: c.model)) does not")
-        }
+        let model = try Self.split(c.model)
         let passes = max(policy.count(epoch: c.epoch), 1)
         let box = try Box(around: x)
         var delta = try box.clip(start)
