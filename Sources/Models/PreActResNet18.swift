@@ -38,7 +38,7 @@ public final class PreActBlock: Layer {
     }
 }
 
-public final class PreActResNet18: Layer {
+public final class PreActResNet18: SplitAtFirstLayer {
     public let normalize: Normalize
     public let conv1: Conv2d
     public let layer1: Sequential, layer2: Sequential, layer3: Sequential, layer4: Sequential
@@ -72,8 +72,16 @@ public final class PreActResNet18: Layer {
 
     /// Logits for images in [0, 1], shape [N, 3, 32, 32].
     public func callAsFunction(_ input: Tensor) throws -> Tensor {
-        var out = try conv1(normalize(input))
-        out = try layer4(layer3(layer2(layer1(out))))
+        try rest(firstLayer(input))
+    }
+
+    /// conv1 of the normalised images (YOPO's `layer_one`).
+    public func firstLayer(_ input: Tensor) throws -> Tensor {
+        try conv1(normalize(input))
+    }
+
+    public func rest(_ firstLayerOutput: Tensor) throws -> Tensor {
+        var out = try layer4(layer3(layer2(layer1(firstLayerOutput))))
         out = try F.avgPool2d(F.relu(bn(out)), kernel: 4)
         return try linear(out.flattened(from: 1))
     }

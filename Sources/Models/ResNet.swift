@@ -87,7 +87,7 @@ private func resNetDownsample(_ inPlanes: Int, _ outPlanes: Int, stride: Int, de
     ])
 }
 
-public final class ResNet: Layer {
+public final class ResNet: SplitAtFirstLayer {
     /// torchvision's depths: the block kind and the blocks per stage.
     static let configurations: [Int: (bottleneck: Bool, blocks: [Int])] = [
         18: (false, [2, 2, 2, 2]), 34: (false, [3, 4, 6, 3]), 50: (true, [3, 4, 6, 3]), 101: (true, [3, 4, 23, 3]),
@@ -143,7 +143,16 @@ public final class ResNet: Layer {
 
     /// Logits for images in [0, 1], shape [N, C, H, W], any H and W.
     public func callAsFunction(_ input: Tensor) throws -> Tensor {
-        var out = try F.relu(bn1(conv1(normalize(input))))
+        try rest(firstLayer(input))
+    }
+
+    /// conv1 of the normalised images, before bn1.
+    public func firstLayer(_ input: Tensor) throws -> Tensor {
+        try conv1(normalize(input))
+    }
+
+    public func rest(_ firstLayerOutput: Tensor) throws -> Tensor {
+        var out = try F.relu(bn1(firstLayerOutput))
         out = try F.maxPool2d(out, kernel: 3, stride: 2, padding: 1)
         out = try layer4(layer3(layer2(layer1(out))))
         return try fc(F.adaptiveAvgPool2d(out, outputSize: (1, 1)).flattened(from: 1))

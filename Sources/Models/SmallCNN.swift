@@ -8,7 +8,7 @@
 import NN
 import Torch
 
-public final class SmallCNN: Layer {
+public final class SmallCNN: SplitAtFirstLayer {
     public let normalize: Normalize
     public let conv1: Conv2d
     public let conv2: Conv2d
@@ -34,8 +34,16 @@ public final class SmallCNN: Layer {
 
     /// Logits for images in [0, 1], shape [N, C, H, W].
     public func callAsFunction(_ input: Tensor) throws -> Tensor {
-        var x = try normalize(input)
-        x = try F.relu(conv1(x))
+        try rest(firstLayer(input))
+    }
+
+    /// conv1 of the normalised images, before its ReLU.
+    public func firstLayer(_ input: Tensor) throws -> Tensor {
+        try conv1(normalize(input))
+    }
+
+    public func rest(_ firstLayerOutput: Tensor) throws -> Tensor {
+        var x = try F.relu(firstLayerOutput)
         x = try F.relu(conv2(x))
         x = try F.relu(conv3(x))
         x = try F.adaptiveAvgPool2d(x, outputSize: (1, 1)).flattened(from: 1)

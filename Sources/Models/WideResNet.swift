@@ -55,7 +55,7 @@ public final class WideGroup: Layer {
     public func callAsFunction(_ x: Tensor) throws -> Tensor { try layer(x) }
 }
 
-public final class WideResNet: Layer {
+public final class WideResNet: SplitAtFirstLayer {
     public let normalize: Normalize
     public let conv1: Conv2d
     public let block1: WideGroup, block2: WideGroup, block3: WideGroup
@@ -96,7 +96,16 @@ public final class WideResNet: Layer {
 
     /// Logits for images in [0, 1], shape [N, 3, 32, 32].
     public func callAsFunction(_ input: Tensor) throws -> Tensor {
-        var out = try block3(block2(block1(conv1(normalize(input)))))
+        try rest(firstLayer(input))
+    }
+
+    /// conv1 of the normalised images.
+    public func firstLayer(_ input: Tensor) throws -> Tensor {
+        try conv1(normalize(input))
+    }
+
+    public func rest(_ firstLayerOutput: Tensor) throws -> Tensor {
+        var out = try block3(block2(block1(firstLayerOutput)))
         out = try F.avgPool2d(F.relu(bn1(out)), kernel: 8)
         return try fc(out.flattened(from: 1))
     }

@@ -27,6 +27,9 @@ public enum MethodName: String, Codable, Sendable, CaseIterable {
     case nfgsm
     /// FGSM with the GradAlign regulariser (Andriushchenko & Flammarion 2020, docs/methods.md §2.8).
     case gradAlign = "gradalign"
+    /// YOPO-5-3 (Zhang et al. 2019, docs/methods.md §2.12): K full passes, each followed by σ = 3
+    /// inner steps through the first layer only.
+    case yopo
     case standard
 
     /// Replays (DEAT, FREE) or attack steps (PGD, TRADES, MART) when the config does not say:
@@ -39,6 +42,7 @@ public enum MethodName: String, Codable, Sendable, CaseIterable {
         case .pgd, .mplusPGD: 7
         case .trades, .mplusTRADES, .mart, .mplusMART, .amata, .mplusAmata, .fatTRADES, .fatMART: 10
         case .fat, .mplusFAT: 5  // Table 1's FAT-5 (fat_cifar10.py --num_steps 5)
+        case .yopo: 5  // YOPO-5-3's K (config.py `K = 5`)
         case .fgsmRS, .nfgsm, .gradAlign: 1
         case .standard: 0
         }
@@ -102,6 +106,8 @@ public enum MethodName: String, Codable, Sendable, CaseIterable {
             return MART(name: rawValue, policy: .fixed(n), stepSize: .fixed(c.alpha), beta: c.beta, magnitudeSource: c.magnitudeSource)
         case .mplusMART:
             return MART(name: rawValue, policy: .mPlus(mPlus), stepSize: .fixed(c.alpha), beta: c.beta, magnitudeSource: c.magnitudeSource)
+        case .yopo:
+            return YOPO(policy: .fixed(n), stepSize: c.alpha, innerSteps: YOPO.referenceInnerSteps)
         case .standard:
             return Standard()
         }

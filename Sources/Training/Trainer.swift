@@ -104,6 +104,8 @@ public final class Trainer {
         self.normalization = normalization
         self.validation = try validation.first(config.validationSize)
         self.method = method ?? config.method.make(config: config)
+        // Refused before any data moves, rather than at the first minibatch.
+        if self.method is YOPO { _ = try YOPO.split(model) }
         state = TrainState(config: config, policy: self.method.policy)
         optimizer = try SGD(
             parameters: model.parameters(), learningRate: config.learningRate, momentum: config.momentum,

@@ -30,6 +30,7 @@ extension TrainingConfig {
         case .amata, .mplusAmata: cifar ? 20.0 / 255 : 2.5 * epsilon  // τ, the total of K(e) steps of τ/K(e)
         case .pgd, .mplusPGD, .trades, .mplusTRADES, .mart, .mplusMART, .fat, .fatTRADES, .fatMART, .mplusFAT:
             cifar ? 2.0 / 255 : 2.5 * epsilon / Double(iterations)
+        case .yopo: cifar ? 2.0 / 255 : 2.5 * epsilon / Double(iterations * YOPO.referenceInnerSteps)  // σ of config.py
         case .standard: 0
         }
         var c = TrainingConfig(
@@ -152,7 +153,8 @@ extension TrainingConfig {
         switch method {
         case .trades: return .epochs([23 * e / 50, 38 * e / 50])
         case .mart: return .epochs([24 * e / 50, 39 * e / 50])
-        case .mplusTRADES, .mplusMART: return .epochs([half, fourFifths])
+        // YOPO's train.py: MultiStepLR(milestones=[25, 40]) stepped once per epoch.
+        case .mplusTRADES, .mplusMART, .yopo: return .epochs([half, fourFifths])
         case .fgsmRS: return .halfAndThreeQuarters
         default:
             if case .wideResNet = model, dataset == .cifar10 { return .halfAndThreeQuarters }

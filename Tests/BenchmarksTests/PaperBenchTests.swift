@@ -19,9 +19,11 @@ struct PaperBenchTests {
             #expect(throws: (any Error).self, "\(bad)") { try PaperBench.Entry(parsing: bad) }
         }
         let all = try PaperBench.paperMethods.split(separator: ",").map { try PaperBench.Entry(parsing: String($0)) }
-        #expect(all.count == 20)  // Table 1's fifteen rows but YOPO, and five beyond it
+        #expect(all.count == 21)  // Table 1's sixteen rows and five beyond it
         let fat = try PaperBench.Entry(parsing: "fat-5")
         #expect(fat.method == .fat && fat.iterations == 5)
+        let yopo = try PaperBench.Entry(parsing: "yopo-5")
+        #expect(yopo.method == .yopo && yopo.iterations == 5)
         #expect(try PaperBench.entries(parsing: "table1,beyond") == all)
         #expect(try PaperBench.entries(parsing: "beyond, pgd-7").map(\.name) == ["deat-p", "mplus-fat", "mplus-amata", "nfgsm", "gradalign", "pgd-7"])
         #expect(PaperBench.isBeyondTableOne("nfgsm") && !PaperBench.isBeyondTableOne("fat-5") && !PaperBench.isBeyondTableOne("fat"))

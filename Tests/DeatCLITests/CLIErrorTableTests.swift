@@ -233,6 +233,8 @@ struct CLIErrorTableTests {
               "rgb.pt takes 3-channel images (its first convolution, conv1.weight) but mnist has 1-channel ones"),
         .init(.train("--model-file", "$T/rgb.pt", "--dataset", "cifar100", "--data-dir", "$D/cifar100"), .runtime,
               "rgb.pt has 10 classes but cifar100 has 100; give the model a last layer with 100 outputs before saving it"),
+        .init(.train("--model-file", "$T/cnn-scripted.pt", "--method", "yopo"), .runtime,
+              "yopo needs a model that exposes its first layer (small-cnn, preact-resnet18, wide-resnet, resnet18/50); ScriptedModel does not"),
         .init(.train("--model-file", "$T/tuple.pt"), .runtime, "tuple.pt: forward returns a tuple, not one tensor of logits"),
         .init(.train("--model-file", "$T/state-dict.pt"), .runtime,
               "state-dict.pt was written by torch.save (a pickled nn.Module or a state_dict), not TorchScript; make one with torch.jit.trace"),

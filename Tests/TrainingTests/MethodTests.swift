@@ -8,10 +8,15 @@ import TestSupport
 import Torch
 @testable import Training
 
-/// Wraps a model and keeps a copy of every input it is called with.
-final class Recorder: Layer {
+/// Wraps a model and keeps a copy of every input it is called with. A full forward pass is a call,
+/// or a pass through the first layer and then the rest (YOPO); `firstLayerOnly` counts the passes
+/// through the first layer alone (YOPO's inner steps).
+final class Recorder: SplitAtFirstLayer {
     let inner: SmallCNN
     var inputs: [Tensor] = []
+    /// Inputs to `firstLayer`, and how many of its outputs went on through `rest`.
+    private var firstLayerInputs: [Tensor] = []
+    private var restCalls = 0
     var training = true
 
     init() throws { inner = try SmallCNN(generator: Generator(seed: 0)) }
@@ -21,6 +26,22 @@ final class Recorder: Layer {
         inputs.append(try input.detached().cloned())
         return try inner(input)
     }
+
+    func firstLayer(_ input: Tensor) throws -> Tensor {
+        firstLayerInputs.append(try input.detached().cloned())
+        return try inner.firstLayer(input)
+    }
+
+    func rest(_ h: Tensor) throws -> Tensor {
+        restCalls += 1
+        return try inner.rest(h)
+    }
+
+    /// Full forward passes: calls, and first-layer outputs that went through the rest.
+    var forwardPasses: Int { inputs.count + restCalls }
+    var firstLayerOnly: Int { firstLayerInputs.count - restCalls }
+    /// Every input the model saw, whole or through its first layer alone.
+    var allInputs: [Tensor] { inputs + firstLayerInputs }
 }
 
 @Suite("Training methods")
@@ -47,6 +68,8 @@ struct MethodTests {
         ("fat-trades-2", FriendlyAdversarialTraining(name: "fat-trades", policy: .fixed(2), stepSize: 0.04, tau: 1, objective: .trades(beta: 6)), 5, 3, 1),
         ("fat-mart-2", FriendlyAdversarialTraining(name: "fat-mart", policy: .fixed(2), stepSize: 0.04, tau: 1, objective: .mart(beta: 6)), 4, 3, 1),
         ("mart-2", MART(policy: .fixed(2), stepSize: .fixed(0.04)), 4, 3, 1),
+        // YOPO-2-3: two full passes; its 2·(3 + 1) first-layer passes are not counted.
+        ("yopo-2-3", YOPO(policy: .fixed(2), stepSize: 0.04, innerSteps: 3), 2, 2, 1),
         ("standard", Standard(), 1, 1, 1),
     ] }
 
@@ -67,9 +90,10 @@ struct MethodTests {
         let result = try method.step(images: x, labels: y, context: context)
         #expect(result.forwardPasses == forward, "\(name)")
         #expect(result.backwardPasses == backward, "\(name)")
-        #expect(model.inputs.count == forward, "\(name): the model ran \(model.inputs.count) forward passes")
+        #expect(model.forwardPasses == forward, "\(name): the model ran \(model.forwardPasses) forward passes")
+        if method is YOPO { #expect(model.firstLayerOnly == 2 * 4, "\(name): \(model.firstLayerOnly) first-layer passes") }
         var farthest = 0.0
-        for input in model.inputs {
+        for input in model.allInputs {
             let distance = try (input - x).abs().max().item()
             farthest = max(farthest, distance)
             #expect(distance <= radius * Self.epsilon + 1e-6, "\(name): ‖x′ − x‖∞ = \(distance)")

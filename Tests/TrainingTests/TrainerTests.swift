@@ -41,7 +41,7 @@ struct TrainerTests {
         return trainer
     }
 
-    @Test("a run interrupted mid-epoch resumes to exactly the weights of an uninterrupted run", arguments: [MethodName.mplusDEAT, .mplusPGD, .deatP, .mplusFAT, .gradAlign])
+    @Test("a run interrupted mid-epoch resumes to exactly the weights of an uninterrupted run", arguments: [MethodName.mplusDEAT, .mplusPGD, .deatP, .mplusFAT, .gradAlign, .yopo])
     func resume(method: MethodName) throws {
         try withTemporaryDirectory { dir in
             let straight = try train(Self.config(method), in: dir.appendingPathComponent("straight"))
