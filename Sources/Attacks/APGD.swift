@@ -1,6 +1,7 @@
 // APGD.swift: Auto-PGD (Croce & Hein 2020), docs/attacks.md §6: step-size-free PGD with momentum,
-// per-example step halving at checkpoints, and restart-from-best. APGD-CE and APGD-DLR are this
-// attack with the CE or DLR loss; APGD-T (APGDT.swift) runs the same loop with targeted DLR.
+// per-example step halving at checkpoints, and restart-from-best, optionally dropping each point
+// from the run once it is broken (§10.7). APGD-CE and APGD-DLR are this attack with the CE or DLR
+// loss; APGD-T (APGDT.swift) runs the same loop with targeted DLR.
 import NN
 import Torch
 
@@ -11,6 +12,11 @@ struct APGD: Attack {
     var loss: AttackLoss
     /// Step-halving threshold on the fraction of improving steps (0.75).
     var rho: Double = 0.75
+    /// Stop attacking a point at its first misclassified iterate (the fast suite, docs/attacks.md
+    /// §10.7). The broken points are the same as without it (every row's run is its own); only the
+    /// passes spent on already-broken points are saved. Off in AutoAttack standard, as in the
+    /// reference.
+    var earlyStop = false
     /// Called with the starting point and every iterate of every restart.
     var observer: IterateObserver?
 
@@ -27,7 +33,11 @@ struct APGD: Attack {
 
     /// The report entries of one run, which APGD-T shares: all but the loss.
     var runParameters: [String: String] {
-        budget.parameters(norm: norm, ["rho": "\(rho)", "alpha": "0.75", "initial_step": "2*epsilon"])
+        var entries = ["rho": "\(rho)", "alpha": "0.75", "initial_step": "2*epsilon"]
+        // Named only when on, so that AutoAttack standard's parameters, and with them the
+        // fingerprints of existing state files (§10.4), stay what they were.
+        if earlyStop { entries["early_stop"] = "true" }
+        return budget.parameters(norm: norm, entries)
     }
 
     func perturb(model: any Layer, images: Tensor, labels: Tensor, mode: ModelMode, generator: Generator) throws -> Tensor {
@@ -35,8 +45,8 @@ struct APGD: Attack {
         // Restarts attack only the points that are still correctly classified (§6 driver).
         return try RobustRows.attack(model: model, images: images, labels: labels, mode: mode) { points in
             try points.attackRobust(rounds: budget.restarts) { restart, xs, ys, _ in
-                try run(model: model, clean: xs, labels: ys, restart: restart, generator: generator) { z in
-                    try Losses.evaluate(loss, logits: z, labels: ys)
+                try run(model: model, clean: xs, labels: ys, restart: restart, generator: generator) { z, live in
+                    try Losses.evaluate(loss, logits: z, labels: live.map { try rows(ys, $0) } ?? ys)
                 }
             }
         }
@@ -96,27 +106,37 @@ extension APGD {
         }
     }
 
-    /// Returns, per example, whether some iterate was misclassified and the latest such iterate.
+    /// Returns, per example, whether some iterate was misclassified and the latest such iterate
+    /// (with `earlyStop`, the first one: the point then leaves the run). `loss` takes the logits of
+    /// the rows still attacked and their positions in the batch (nil: every row, in order), so that
+    /// a loss with per-row data (labels, targets) can pick the rows it needs.
     func run(
         model: any Layer, clean: Tensor, labels: Tensor, restart: Int, generator: Generator,
-        loss: (Tensor) throws -> Tensor
+        loss: (_ logits: Tensor, _ live: Tensor?) throws -> Tensor
     ) throws -> (broken: Tensor, adversarial: Tensor) {
         let n = clean.shape[0]
         let rank = clean.rank
-        var current = try start(clean, generator: generator)
-        var (logits, value, gradient) = try lossAndGradient(model: model, at: current, loss: loss)
-        try observer?(AttackIterate(restart: restart, step: 0, clean: clean, adversarial: current, loss: value))
+        var s = APGDRows(clean: clean, labels: labels, current: try start(clean, generator: generator))
+        var (logits, value, gradient) = try lossAndGradient(model: model, at: s.current) { try loss($0, s.live) }
+        try observer?(AttackIterate(restart: restart, step: 0, clean: clean, adversarial: s.current, loss: value))
         var fooled = try misclassified(logits, labels)
-        var adversarial = try selectRows(fooled, current, clean)
-        var best = current, bestGradient = gradient, bestLoss = value
-        var previous = current
-        var eta = try Tensor.full([n], 2 * epsilon, dtype: clean.dtype, device: clean.device)
-        var reducedAtLastCheck = try Tensor.ones([n], dtype: .bool, device: clean.device)
-        var bestLossAtLastCheck = bestLoss
+        var adversarial = try selectRows(fooled, s.current, clean)
+        s.best = s.current
+        s.bestGradient = gradient
+        s.bestLoss = value
+        s.previous = s.current
+        s.eta = try Tensor.full([n], 2 * epsilon, dtype: clean.dtype, device: clean.device)
+        s.reducedAtLastCheck = try Tensor.ones([n], dtype: .bool, device: clean.device)
+        s.bestLossAtLastCheck = s.bestLoss
         // [ref-quirk, kept for parity] the first window compares ℓ₁ with a zero-initialised slot,
         // not with ℓ₀: the first step counts as improving iff its loss is > 0.
-        var lastLoss = try value.zerosLike()
-        var improving = try Tensor.zeros([n], dtype: clean.dtype, device: clean.device)
+        s.lastLoss = try value.zerosLike()
+        s.improving = try Tensor.zeros([n], dtype: clean.dtype, device: clean.device)
+        s.gradient = gradient
+        if earlyStop {
+            guard let rest = try s.dropping(fooled) else { return (fooled, adversarial) }
+            s = rest
+        }
         var interval = APGDSchedule.firstInterval(steps: steps)
         let decrement = APGDSchedule.decrement(steps: steps)
         let minimumInterval = APGDSchedule.minimumInterval(steps: steps)
@@ -124,39 +144,95 @@ extension APGD {
         for i in 0..<steps {
             // a weights the fresh step, 1 − a the previous displacement (§6 terminology warning).
             let a = i == 0 ? 1.0 : 0.75
+            let (current, previous, clean) = (s.current, s.previous, s.clean)
             let next = try withNoGrad {
-                let z = try project(current + direction(gradient) * perExample(eta, rank: rank), clean)
+                let z = try project(current + direction(s.gradient) * perExample(s.eta, rank: rank), clean)
                 return try project(current + (z - current) * a + (current - previous) * (1 - a), clean)
             }
-            previous = current
-            current = next
-            (logits, value, gradient) = try lossAndGradient(model: model, at: current, loss: loss)
-            try observer?(AttackIterate(restart: restart, step: i + 1, clean: clean, adversarial: current, loss: value))
-            let mis = try misclassified(logits, labels)
-            fooled = try fooled.logicalOr(mis)
-            adversarial = try selectRows(mis, current, adversarial)
-            let improved = try value.gt(bestLoss)  // strict improvement
-            best = try selectRows(improved, current, best)
-            bestGradient = try selectRows(improved, gradient, bestGradient)
-            bestLoss = try Tensor.where(improved, value, bestLoss)
-            improving = try improving + value.gt(lastLoss).to(dtype: improving.dtype)
-            lastLoss = value
+            s.previous = s.current
+            s.current = next
+            (logits, value, gradient) = try lossAndGradient(model: model, at: s.current) { try loss($0, s.live) }
+            s.gradient = gradient
+            try observer?(AttackIterate(restart: restart, step: i + 1, clean: s.clean, adversarial: s.current, loss: value))
+            let mis = try misclassified(logits, s.labels)
+            if let live = s.live {
+                fooled = try puttingRows(fooled, live, rows(fooled, live).logicalOr(mis))
+                adversarial = try puttingRows(adversarial, live, selectRows(mis, s.current, rows(adversarial, live)))
+            } else {
+                fooled = try fooled.logicalOr(mis)
+                adversarial = try selectRows(mis, s.current, adversarial)
+            }
+            let improved = try value.gt(s.bestLoss)  // strict improvement
+            s.best = try selectRows(improved, s.current, s.best)
+            s.bestGradient = try selectRows(improved, s.gradient, s.bestGradient)
+            s.bestLoss = try Tensor.where(improved, value, s.bestLoss)
+            s.improving = try s.improving + value.gt(s.lastLoss).to(dtype: s.improving.dtype)
+            s.lastLoss = value
             sinceCheck += 1
-            guard sinceCheck == interval else { continue }
-            // [ref-quirk, kept for parity] "≤ ρ·k", where the paper says "< ρ".
-            let tooFewImproving = try improving.le(rho * Double(interval))
-            let noProgress = try reducedAtLastCheck.logicalNot().logicalAnd(bestLossAtLastCheck.ge(bestLoss))
-            let halve = try tooFewImproving.logicalOr(noProgress)
-            eta = try Tensor.where(halve, eta * 0.5, eta)
-            // Restart from the best point; `previous` is not reset [ref-quirk, as the reference].
-            current = try selectRows(halve, best, current)
-            gradient = try selectRows(halve, bestGradient, gradient)
-            reducedAtLastCheck = halve
-            bestLossAtLastCheck = bestLoss
-            interval = max(interval - decrement, minimumInterval)
-            sinceCheck = 0
-            improving = try improving.zerosLike()
+            if sinceCheck == interval {
+                // [ref-quirk, kept for parity] "≤ ρ·k", where the paper says "< ρ".
+                let tooFewImproving = try s.improving.le(rho * Double(interval))
+                let noProgress = try s.reducedAtLastCheck.logicalNot().logicalAnd(s.bestLossAtLastCheck.ge(s.bestLoss))
+                let halve = try tooFewImproving.logicalOr(noProgress)
+                s.eta = try Tensor.where(halve, s.eta * 0.5, s.eta)
+                // Restart from the best point; `previous` is not reset [ref-quirk, as the reference].
+                s.current = try selectRows(halve, s.best, s.current)
+                s.gradient = try selectRows(halve, s.bestGradient, s.gradient)
+                s.reducedAtLastCheck = halve
+                s.bestLossAtLastCheck = s.bestLoss
+                interval = max(interval - decrement, minimumInterval)
+                sinceCheck = 0
+                s.improving = try s.improving.zerosLike()
+            }
+            if earlyStop {
+                // After the checkpoint, so that the rows left see exactly the run they would see
+                // without the stop: every row's state is its own (§6), the batch only shrinks.
+                guard let rest = try s.dropping(mis) else { break }
+                s = rest
+            }
         }
         return (fooled, adversarial)
+    }
+}
+
+/// The per-point state of one APGD run (§6). Every field has one row per point still attacked;
+/// with early stopping (§10.7) the rows of broken points are dropped, so the model is no longer
+/// called on them and they cost no passes.
+struct APGDRows {
+    var clean: Tensor
+    var labels: Tensor
+    var current: Tensor
+    var previous: Tensor
+    var gradient: Tensor
+    var best: Tensor
+    var bestGradient: Tensor
+    var bestLoss: Tensor
+    var eta: Tensor
+    var reducedAtLastCheck: Tensor
+    var bestLossAtLastCheck: Tensor
+    var lastLoss: Tensor
+    var improving: Tensor
+    /// The rows' positions in the run's batch; nil while every row is still attacked.
+    var live: Tensor?
+
+    /// Every field starts as `current` (filled in by the run before the first step).
+    init(clean: Tensor, labels: Tensor, current: Tensor) {
+        (self.clean, self.labels, self.current) = (clean, labels, current)
+        (previous, gradient, best, bestGradient) = (current, current, current, current)
+        (bestLoss, eta, reducedAtLastCheck, bestLossAtLastCheck, lastLoss, improving) = (labels, labels, labels, labels, labels, labels)
+    }
+
+    /// The state without the rows where `broken` [rows] is true; nil when no row is left.
+    func dropping(_ broken: Tensor) throws -> APGDRows? {
+        let keep = try indices(of: broken.logicalNot())
+        if keep.count == 0 { return nil }
+        if keep.count == broken.count { return self }
+        var s = self
+        for path in [\APGDRows.clean, \.labels, \.current, \.previous, \.gradient, \.best, \.bestGradient, \.bestLoss, \.eta,
+                     \.reducedAtLastCheck, \.bestLossAtLastCheck, \.lastLoss, \.improving] {
+            s[keyPath: path] = try rows(self[keyPath: path], keep)
+        }
+        s.live = try live.map { try rows($0, keep) } ?? keep
+        return s
     }
 }

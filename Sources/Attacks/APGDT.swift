@@ -25,8 +25,9 @@ struct APGDT: Attack {
         try validateBatch(images: images, labels: labels)
         return try RobustRows.attack(model: model, images: images, labels: labels, mode: mode) { points in
             try points.attackTargets(targets, restarts: apgd.budget.restarts, attackName: "APGD-T", minimumClasses: 4) { restart, xs, ys, ts in
-                try apgd.run(model: model, clean: xs, labels: ys, restart: restart, generator: generator) { z in
-                    try Losses.targetedDLR(z, labels: ys, targets: ts)
+                try apgd.run(model: model, clean: xs, labels: ys, restart: restart, generator: generator) { z, live in
+                    guard let live else { return try Losses.targetedDLR(z, labels: ys, targets: ts) }
+                    return try Losses.targetedDLR(z, labels: rows(ys, live), targets: rows(ts, live))
                 }
             }
         }

@@ -21,6 +21,22 @@ public enum AttackSuite {
         ]
     }
 
+    /// Target classes of the fast suite's APGD-T: the clean-logit ranks 2…4, where almost all of
+    /// APGD-T's successes lie (MALT, docs/attacks.md §10.7).
+    public static let fastTargets = 3
+
+    /// The fast suite (§10.7): AutoAttack's APGD-CE, then APGD-T on the `targets` classes of
+    /// smallest clean logit margin, both dropping each point at its first misclassified iterate.
+    /// Under either norm, as `aa-apgd-ce+t`: both stages exist for L2. `steps` is reduced only for
+    /// tests and quick looks, and `targets` only below `fastTargets`.
+    public static func fast(epsilon: Double, norm: ThreatNorm = .linf, steps: Int = 100, targets: Int = fastTargets) -> [any Attack] {
+        var ce = APGD(epsilon: epsilon, norm: norm, steps: steps, restarts: 1, loss: .crossEntropy)
+        ce.earlyStop = true
+        var t = APGDT(epsilon: epsilon, norm: norm, steps: steps, restarts: 1, targets: min(targets, fastTargets))
+        t.apgd.earlyStop = true
+        return [ce, t]
+    }
+
     /// Whether `attacks` are AutoAttack standard with the reference budgets (§10.1, §11): the only
     /// list whose result a report may give as RobustBench's `autoattack_acc`.
     public static func isStandard(_ attacks: [any Attack], epsilon: Double) -> Bool {
@@ -49,7 +65,8 @@ public enum AttackSuite {
     /// The names `parse` accepts, for help texts.
     public static let helpText = """
         aa-standard (APGD-CE, APGD-T, FAB-T, Square), aa-apgd-ce+t (APGD-CE, APGD-T), \
-        aa-apgd-ce+dlr (APGD-CE, APGD-DLR), or a comma-separated list of those and of fgsm, fgsm-rs, \
+        aa-apgd-ce+dlr (APGD-CE, APGD-DLR), fast (APGD-CE, APGD-T on 3 targets, both stopping per point \
+        at its first break; docs/attacks.md §10.7), or a comma-separated list of those and of fgsm, fgsm-rs, \
         pgd-STEPS[-RESTARTS], cw-STEPS[-RESTARTS], pgd-l2-STEPS, apgd-ce, apgd-dlr, apgd-t, fab-t, square \
         (e.g. pgd-20,aa-standard)
         """
@@ -89,6 +106,8 @@ public enum AttackSuite {
             return [APGD(epsilon: epsilon, norm: norm, steps: o.apgdSteps), APGDT(epsilon: epsilon, norm: norm, steps: o.apgdSteps, targets: o.targets)]
         case "aa-apgd-ce+dlr":
             return [APGD(epsilon: epsilon, norm: norm, steps: o.apgdSteps), APGD(epsilon: epsilon, norm: norm, steps: o.apgdSteps, loss: .dlr)]
+        case "fast":
+            return fast(epsilon: epsilon, norm: norm, steps: o.apgdSteps, targets: o.targets)
         default:
             return [try single(name, epsilon: epsilon, norm: norm, options: o)]
         }

@@ -23,6 +23,22 @@ func twoThirdsCorrect() throws -> (model: Sequential, images: Tensor, labels: Te
     return (net, images, try Tensor.where(Tensor.arange(0, 30).lt(20), predicted, (predicted + 1).remainder(10)))
 }
 
+/// Runs `evaluator` (which must have a state file) until it is killed after its `killAfter`-th batch,
+/// then again to the end: the state the kill left and the resumed result.
+func killedAndResumed(
+    _ evaluator: RobustnessEvaluator, killAfter: Int, images: Tensor, labels: Tensor
+) throws -> (saved: EvaluationState, resumed: EvaluationResult) {
+    struct Killed: Error {}
+    var evaluator = evaluator
+    var batches = 0
+    evaluator.afterBatch = { batches += 1; if batches == killAfter { throw Killed() } }
+    #expect(throws: Killed.self) { try evaluator.run(images: images, labels: labels) }
+    let stateFile = try #require(evaluator.stateFile)
+    let saved = try #require(try EvaluationState.load(stateFile))
+    evaluator.afterBatch = nil
+    return (saved, try evaluator.run(images: images, labels: labels))
+}
+
 /// An attack that returns x + 2ε: never admissible.
 struct Cheater: Attack {
     let epsilon: Double
@@ -73,19 +89,14 @@ struct RobustAccuracyTests {
 
     @Test("a killed evaluation resumes from its state file and gives the uninterrupted result, passes included; a changed setup is refused")
     func resume() throws {
-        struct Killed: Error {}
         let attacks: [any Attack] = [PGD(epsilon: 0.05, stepSize: 0.02, steps: 2), Square(epsilon: 0.05, queries: 10)]
         let reference = try RobustnessEvaluator(model: model, attacks: attacks, epsilon: 0.05, batchSize: 4, seed: 3).run(images: x, labels: y)
         try withTemporaryDirectory { dir in
             let state = dir.appendingPathComponent("eval.state")
-            var evaluator = RobustnessEvaluator(model: model, attacks: attacks, epsilon: 0.05, batchSize: 4, seed: 3, stateFile: state)
-            var batches = 0
-            evaluator.afterBatch = { batches += 1; if batches == 7 { throw Killed() } }  // dies inside the second attack
-            #expect(throws: Killed.self) { try evaluator.run(images: x, labels: y) }
-            let saved = try #require(try EvaluationState.load(state))
+            let evaluator = RobustnessEvaluator(model: model, attacks: attacks, epsilon: 0.05, batchSize: 4, seed: 3, stateFile: state)
+            // Dies inside the second attack.
+            let (saved, resumed) = try killedAndResumed(evaluator, killAfter: 7, images: x, labels: y)
             #expect(saved.completed.count == 1 && saved.currentDone > 0)
-            evaluator.afterBatch = nil
-            let resumed = try evaluator.run(images: x, labels: y)
             #expect(resumed.resumed)
             #expect(resumed.robustFlags == reference.robustFlags)
             #expect(resumed.attacks.map(\.robustAfter) == reference.attacks.map(\.robustAfter))

@@ -26,8 +26,8 @@ struct Eval: ParsableCommand {
     )
 
     @Argument(help: "The model: a checkpoint deat wrote (.safetensors), or a TorchScript file (.pt) taking images in [0, 1] as NCHW and returning logits, which records no dataset or ε: give --dataset and --eps.") var model: String
-    @Option(help: "Attacks: aa-standard, aa-apgd-ce+t, aa-apgd-ce+dlr, or a list such as pgd-20,cw-20.") var attacks: String = "aa-standard"
-    @Option(help: "Threat model norm: Linf or L2. Under L2, pgd, cw, apgd-ce, apgd-dlr, apgd-t, aa-apgd-ce+t and aa-apgd-ce+dlr take L2 steps; aa-standard, fab-t, square, fgsm and fgsm-rs exist only for Linf and are refused.") var norm: ThreatNorm = .linf
+    @Option(help: "Attacks: aa-standard, aa-apgd-ce+t, aa-apgd-ce+dlr, fast (APGD-CE and APGD-T on 3 targets, stopping per point at its first break: AutoAttack's verdict for far fewer passes, docs/attacks.md §10.7), or a list such as pgd-20,cw-20.") var attacks: String = "aa-standard"
+    @Option(help: "Threat model norm: Linf or L2. Under L2, pgd, cw, apgd-ce, apgd-dlr, apgd-t, aa-apgd-ce+t, aa-apgd-ce+dlr and fast take L2 steps; aa-standard, fab-t, square, fgsm and fgsm-rs exist only for Linf and are refused.") var norm: ThreatNorm = .linf
     @Option(help: "Evaluate the first N test points.") var n: Int = 1000
     @Option(help: "Attack batch size.") var batchSize: Int = 250
     @Option(help: "JSON report path (default: MODEL with .eval.json).") var report: String?
