@@ -10,6 +10,13 @@
 //
 // Tensors cross threads under LoaderPipeline.swift's hand-over rule: a worker makes a batch, files it
 // under the lock and never touches it again.
+//
+// Workers hand over uint8 pixels; the float32 batch (4× the bytes) is made on the caller's thread.
+// glibc serves a worker thread from a secondary arena whose heaps are at most 64 MiB, so a larger
+// request there (a float batch of 128 images at 224², 77 MB) is always a fresh mmap, however the
+// thresholds are set (Runtime.keepFreedMemory), and its first touch faults in every page: that was
+// about 40 % of the loader's CPU (docs/benchmarks.md). The caller's arena keeps and reuses
+// freed blocks. On a GPU the uint8 batch also crosses the bus at a quarter of the size.
 
 import Foundation
 import Torch
@@ -17,7 +24,7 @@ import Torch
 final class FolderPipeline: BatchProducer, @unchecked Sendable {
     // Every stored var below is guarded by `condition`'s lock (hence @unchecked Sendable).
     private let condition = NSCondition()
-    private var ready: [Int: Result<DataLoader.Batch, any Error>] = [:]
+    private var ready: [Int: Result<(pixels: Tensor, labels: Tensor), any Error>] = [:]
     private var claimed = 0
     private var delivered = 0
     private var cancelled = false
@@ -56,7 +63,8 @@ final class FolderPipeline: BatchProducer, @unchecked Sendable {
         withNoGrad {
             while let index = claim() {
                 var skippedHere = 0
-                let result = Result { try maker.batch(index, skipped: &skippedHere) }
+                // uint8 pixels: the float32 batch is made by the caller in `pop` (why: the header).
+                let result = Result { try maker.pixelBatch(index, skipped: &skippedHere) }
                 condition.lock()
                 ready[index] = result
                 skipped += skippedHere
@@ -85,6 +93,12 @@ final class FolderPipeline: BatchProducer, @unchecked Sendable {
 
     func pop() throws -> DataLoader.Batch? {
         if workers == 0 { return try popSynchronously() }
+        guard let (pixels, labels) = try takeNext() else { return nil }
+        return (try maker.unitFloat ? TensorDataset.toUnitFloat(pixels) : pixels, labels)
+    }
+
+    /// The next batch's pixels, in order, once a worker has filed them; nil after the last.
+    private func takeNext() throws -> (pixels: Tensor, labels: Tensor)? {
         condition.lock()
         defer { condition.unlock() }
         guard delivered < batchCount else { return nil }
