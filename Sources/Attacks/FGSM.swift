@@ -50,7 +50,7 @@ struct FGSMRS: Attack {
             let start = try box.project(x + noise)
             let g = try lossAndGradient(model: model, at: start) { try Losses.crossEntropy($0, labels: labels) }.gradient
             // clamp(δ, −ε, ε) followed by clamp(x + δ, 0, 1) is the single clamp into the box (§1).
-            return try withNoGrad { try box.project(start + g.sign() * stepSize) }
+            return try withNoGrad { try start.signStep(g, stepSize: stepSize, low: box.lower, high: box.upper) }
         }
     }
 }

@@ -119,10 +119,19 @@ public struct PGD: Attack {
         }
     }
 
+    /// One ascent step and its projection: for L∞ the fused signed step into the box
+    /// (Tensor.signStep), for L2 the normalised step then the projection.
+    func step(_ current: Tensor, gradient: Tensor, clean: Tensor, box: LinfBox?) throws -> Tensor {
+        if let box { return try current.signStep(gradient, stepSize: stepSize, low: box.lower, high: box.upper) }
+        return try project(current + direction(gradient) * stepSize, around: clean, norm: norm, epsilon: budget.epsilon)
+    }
+
     func attackOnce(
         model: any Layer, clean: Tensor, labels: Tensor, restart: Int, generator: Generator
     ) throws -> (found: Tensor, adversarial: Tensor, last: Tensor) {
         var current = try start(clean, generator: generator)
+        // L∞: the box around the clean images once per attack, not once per step.
+        let linfBox = norm == .linf ? try LinfBox(around: clean, epsilon: budget.epsilon) : nil
         var found = try Tensor.zeros([clean.shape[0]], dtype: .bool, device: clean.device)
         var adversarial = clean
         var frozen = found
@@ -137,13 +146,13 @@ public struct PGD: Attack {
         for step in 0..<budget.steps {
             let (logits, value, gradient) = try lossAndGradient(model: model, at: current, loss: lossFunction)
             let mis = try record(logits, value, step: step)
-            var move = try direction(gradient) * stepSize
             if earlyStop {
                 frozen = try frozen.logicalOr(mis)
                 if try countTrue(frozen) == frozen.count { return (found, adversarial, current) }
-                move = try selectRows(frozen, move.zerosLike(), move)
             }
-            current = try withNoGrad { try project(current + move, around: clean, norm: norm, epsilon: budget.epsilon) }
+            let moved = try withNoGrad { try self.step(current, gradient: gradient, clean: clean, box: linfBox) }
+            // A frozen row keeps its iterate, which is in the box already, so projecting it is a no-op.
+            current = earlyStop ? try selectRows(frozen, current, moved) : moved
         }
         // The final iterate is checked too (§4).
         let logits = try logitsNoGrad(model: model, at: current)

@@ -46,12 +46,16 @@ public struct PeerRunner: Sendable {
         return path
     }
 
-    /// Runs `script` with `arguments` and `--threads N` and returns the JSON object it printed last,
-    /// with the child's peak resident memory.
-    public func run(_ script: String, _ arguments: [String]) throws -> PeerResult {
+    /// glibc's settings that make it keep freed memory as deat does at start-up
+    /// (Runtime.keepFreedMemory), for a peer run "at equal allocator settings" (docs/benchmarks.md).
+    public static let equalAllocator = ["MALLOC_MMAP_THRESHOLD_": "1073741824", "MALLOC_TRIM_THRESHOLD_": "1073741824"]
+
+    /// Runs `script` with `arguments` and `--threads N` (and `environment` added to this process's)
+    /// and returns the JSON object it printed last, with the child's peak resident memory.
+    public func run(_ script: String, _ arguments: [String], environment: [String: String] = [:]) throws -> PeerResult {
         let path = try check(script)
         let name = "the PyTorch peer \(path)"
-        let run = try ChildProcess.run(python, [path] + arguments + ["--threads", String(threads)], name: name)
+        let run = try ChildProcess.run(python, [path] + arguments + ["--threads", String(threads)], name: name, environment: environment)
         return try PeerResult(parsing: run, from: name)
     }
 }
@@ -162,7 +166,8 @@ public enum ChildProcess {
     /// Runs `executable` with `arguments`, waits for it, and returns its output and peak memory. A
     /// child that cannot start, exits non-zero or is killed is one error line, starting with `name`
     /// (default: the executable's file name and first two arguments), with its stderr tail.
-    public static func run(_ executable: String, _ arguments: [String], name: String? = nil) throws -> ChildRun {
+    /// `environment` is added to (and overrides) this process's own.
+    public static func run(_ executable: String, _ arguments: [String], name: String? = nil, environment: [String: String] = [:]) throws -> ChildRun {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("deat-child-\(getpid())-\(UUID().uuidString)")
         let outFile = scratch.path + ".out", errFile = scratch.path + ".err"
         defer {
@@ -178,8 +183,12 @@ public enum ChildProcess {
         let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { for p in argv { free(p) } }
         let name = name ?? ([URL(fileURLWithPath: executable).lastPathComponent] + arguments.prefix(2)).joined(separator: " ")
+        var merged = ProcessInfo.processInfo.environment
+        merged.merge(environment) { _, new in new }
+        let envp: [UnsafeMutablePointer<CChar>?] = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { for p in envp { free(p) } }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
         guard spawned == 0 else { throw TorchError("cannot start \(executable): \(String(cString: strerror(spawned)))") }
         var status: Int32 = 0
         var usage = rusage()

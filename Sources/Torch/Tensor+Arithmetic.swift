@@ -105,6 +105,16 @@ extension Tensor {
         try tensorCall { dt_clamp_tensor(handle, min?.handle, max?.handle, $0) }
     }
 
+    /// The signed-gradient step of L∞ attacks and adversarial training, in one pass over memory:
+    /// `clamp(clamp(self + step·sign(gradient), −ε, ε), low, high)`, each clamp only when given.
+    /// Equal to those five ops composed (CTorch's fused.cpp; a zero's sign aside); libtorch's
+    /// composed ops where the loop does not apply (CUDA, other dtypes, non-contiguous layouts).
+    public func signStep(
+        _ gradient: Tensor, stepSize: Double, epsilon: Double? = nil, low: Tensor? = nil, high: Tensor? = nil
+    ) throws -> Tensor {
+        try tensorCall { dt_sign_step(handle, gradient.handle, stepSize, epsilon != nil, epsilon ?? 0, low?.handle, high?.handle, $0) }
+    }
+
     /// `condition ? a : b` element-wise (`torch.where`).
     public static func `where`(_ condition: Tensor, _ a: Tensor, _ b: Tensor) throws -> Tensor {
         try tensorCall { dt_where(condition.handle, a.handle, b.handle, $0) }

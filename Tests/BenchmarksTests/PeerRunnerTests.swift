@@ -60,6 +60,19 @@ struct PeerRunnerTests {
         }
     }
 
+    @Test("a peer at equal allocator settings sees glibc's thresholds in its environment, and this process's own variables too")
+    func equalAllocatorEnvironment() throws {
+        try withTemporaryDirectory { dir in
+            try peer(#"echo "{\"mmap\": \"${MALLOC_MMAP_THRESHOLD_:-unset}\", \"trim\": \"${MALLOC_TRIM_THRESHOLD_:-unset}\", \"path\": \"${PATH:+set}\"}""#, in: dir)
+            let runner = PeerRunner(python: "/bin/sh", directory: dir.path, threads: 1)
+            let equal = try runner.run("peer.sh", [], environment: PeerRunner.equalAllocator)
+            #expect(equal.json["mmap"] as? String == "1073741824" && equal.json["trim"] as? String == "1073741824")
+            #expect(equal.json["path"] as? String == "set")
+            let plain = try runner.run("peer.sh", [])
+            #expect(plain.json["mmap"] as? String == ProcessInfo.processInfo.environment["MALLOC_MMAP_THRESHOLD_"] ?? "unset")
+        }
+    }
+
     @Test("a failing peer is one line with its exit status and the last line of its standard error")
     func failingPeer() throws {
         try withTemporaryDirectory { dir in

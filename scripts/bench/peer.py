@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 """PyTorch peer of `deat bench peer`: M+DEAT or FREE-m training of SmallCNN on Fashion-MNIST, then
 PGD-20 on the first N test points, with per-batch work identical to Sources/Training/Methods/DEAT.swift
-and the Trainer: delta ~ U(-eps, eps) then clipBox (zero for FREE), alpha_r = max(eps/r, alpha), one
-backward per replay updating delta (signed step, clipEps then clipBox) and the weights (SGD 0.9, wd 5e-4,
-lr 0.05 with x0.1 at T/2 and x0.01 at 4T/5 of the minibatches), the M+ rule on the last replay's
+and the Trainer (its per-minibatch loss and accuracy bookkeeping included): delta ~ U(-eps, eps) then
+clipBox (zero for FREE), alpha_r = max(eps/r, alpha), one backward per replay updating delta (signed
+step, clipEps then clipBox) and the weights (SGD 0.9, wd 5e-4, lr 0.05 with x0.1 at T/2 and x0.01 at 4T/5 of the minibatches), the M+ rule on the last replay's
 ||dL/dx~||_1. Same initial weights (a deat safetensors file), and the same data order and delta draws:
 both sides seed libtorch's CPU generator with deat's derived seeds. Prints one JSON line.
 
@@ -94,7 +94,7 @@ def main():
         replays = policy.count if policy else fixed
         step = max(eps / replays, alpha)
         order = torch.randperm(count, generator=generator(derived_seed(args.seed, epoch, 1)))
-        magnitude = 0.0
+        magnitude, loss_sum, correct = 0.0, 0.0, 0
         start = time.perf_counter()
         for b in range(per_epoch):
             index = order[b * batch:(b + 1) * batch]
@@ -111,14 +111,19 @@ def main():
             delta = torch.max(torch.min(delta, hi), lo)
             for _ in range(replays):
                 dv = delta.detach().requires_grad_(True)
-                loss = F.cross_entropy(model(x + dv), y)
+                logits = model(x + dv)
+                loss = F.cross_entropy(logits, y)
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 grad = dv.grad
                 delta = torch.max(torch.min((dv.detach() + grad.sign() * step).clamp(-eps, eps), hi), lo)
                 opt.step()
             magnitude += float((grad * sigma).abs().sum(dtype=torch.float64))
+            # The Trainer's per-minibatch bookkeeping (summarize in TrainingMethod.swift): the last
+            # replay's loss and correct count, read back with the magnitude once per minibatch.
             loss_value = float(loss)
+            loss_sum += loss_value * len(y)
+            correct += int((logits.detach().argmax(1) == y).sum())
             backward += replays
         epoch_seconds.append(time.perf_counter() - start)
         iterations.append(replays)
@@ -137,7 +142,7 @@ def main():
         robust += int((right & ~broken).sum())
     common.emit({
         "epoch_seconds": epoch_seconds, "iterations": iterations, "backward_passes": backward, "images_per_epoch": count,
-        "train_loss": loss_value, "clean": clean / args.n, "pgd20": robust / args.n,
+        "train_loss": loss_value, "train_accuracy": correct / count, "clean": clean / args.n, "pgd20": robust / args.n,
         "eval_seconds": time.perf_counter() - started,
     })
 

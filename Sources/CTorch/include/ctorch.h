@@ -163,6 +163,12 @@ void dt_zero_(dt_tensor *t, dt_error *err);
 void dt_clamp_(dt_tensor *t, bool has_min, dt_scalar min, bool has_max, dt_scalar max, dt_error *err);
 void dt_clamp_tensor_(dt_tensor *t, const dt_tensor *min, const dt_tensor *max, dt_error *err);
 
+/* The signed-gradient step of every L∞ attack and adversarial-training method, fused:
+   clamp(clamp(v + step·sign(g), −eps, eps), low, high) in one pass over memory, each clamp only when
+   asked (has_eps; low/high NULL for none). Bit-identical to the composed ops (step·sign(g) is exact). */
+dt_tensor *dt_sign_step(const dt_tensor *v, const dt_tensor *g, double step, bool has_eps, double eps, const dt_tensor *low,
+                        const dt_tensor *high, dt_error *err);
+
 /* ---- reductions and linear algebra (reduce.cpp) ---- */
 /* dims == NULL / ndims == 0: over all elements. dtype -1: libtorch's default result type. */
 dt_tensor *dt_sum(const dt_tensor *a, const int64_t *dims, size_t ndims, bool keepdim, int32_t dtype, dt_error *err);

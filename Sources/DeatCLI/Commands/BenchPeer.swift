@@ -1,7 +1,8 @@
 // BenchPeer.swift: `deat bench peer`: M+DEAT and FREE-8 training plus PGD-20 evaluation in deat and
 // in PyTorch (scripts/bench/peer.py, Debian's torch on the same libtorch, the same thread count),
 // alternating deat, PyTorch, deat, PyTorch … so that drift in a shared machine's load hits both
-// sides. Each side is a child process (deat's is `deat bench peer-run`, BenchPeerRun.swift), run by
+// sides. PyTorch runs twice per round: as users run it, and with deat's allocator settings
+// (PeerRunner.equalAllocator, docs/benchmarks.md "Same allocator settings"); both ratios are printed. Each side is a child process (deat's is `deat bench peer-run`, BenchPeerRun.swift), run by
 // Benchmarks' ChildProcess and PeerRunner, so that both sides' peak memory is measured the same way;
 // the figures and their comparison are Benchmarks.PeerFigures.
 //
@@ -52,27 +53,38 @@ struct BenchPeer: ParsableCommand {
         flushOutput()
         for method in methodList {
             let side = size.training(method: method, initial: initial.path, work: work.appendingPathComponent("run").path, seed: runtime.seed)
-            var deatRuns: [PeerFigures] = [], torchRuns: [PeerFigures] = []
+            // Each round: deat, PyTorch as users run it, PyTorch at deat's allocator settings.
+            var deatRuns: [PeerFigures] = [], torchRuns: [PeerFigures] = [], equalRuns: [PeerFigures] = []
             for round in 0..<rounds {
                 let own = try ChildProcess.run(
                     deat, ["bench", "peer-run", "--method", method, "--initial", initial.path, "--work", side.work.path,
                            "--threads", "\(runtime.threads)"] + side.sharedArguments, name: "deat bench peer-run")
                 deatRuns.append(try PeerFigures(PeerResult(parsing: own, from: "deat bench peer-run")))
                 torchRuns.append(try PeerFigures(runner.run(PeerTraining.peerScript, side.peerArguments)))
+                equalRuns.append(try PeerFigures(runner.run(PeerTraining.peerScript, side.peerArguments, environment: PeerRunner.equalAllocator)))
                 print("  \(method) round \(round + 1)/\(rounds): deat \(String(format: "%.1f", deatRuns.last!.totalSeconds)) s, "
-                    + "PyTorch \(String(format: "%.1f", torchRuns.last!.totalSeconds)) s")
+                    + "PyTorch \(String(format: "%.1f", torchRuns.last!.totalSeconds)) s, "
+                    + "PyTorch at equal allocator settings \(String(format: "%.1f", equalRuns.last!.totalSeconds)) s")
                 flushOutput()
             }
             print("\(method)   r per epoch: deat \(deatRuns.last!.iterations), PyTorch \(torchRuns.last!.iterations)")
-            print("  figure".padding(toLength: 28, withPad: " ", startingAt: 0) + "deat        PyTorch     ratio deat/PyTorch")
-            for row in PeerFigures.comparison(deat: deatRuns, torch: torchRuns) {
-                print("  " + row.label.padding(toLength: 26, withPad: " ", startingAt: 0)
-                    + String(format: row.format, row.deat).padding(toLength: 12, withPad: " ", startingAt: 0)
-                    + String(format: row.format, row.torch).padding(toLength: 12, withPad: " ", startingAt: 0)
-                    + (row.torch != 0 ? String(format: "%.3f", row.deat / row.torch) : "–"))
-            }
+            printComparison("PyTorch as users run it (glibc's default allocator settings)", deat: deatRuns, torch: torchRuns)
+            printComparison("PyTorch at deat's allocator settings (\(PeerRunner.equalAllocator.keys.sorted().map { "\($0)=\(PeerRunner.equalAllocator[$0]!)" }.joined(separator: " ")))",
+                            deat: deatRuns, torch: equalRuns)
             flushOutput()
         }
+    }
+}
+
+/// One comparison table of `deat bench peer`: deat's figures against one way of running PyTorch.
+private func printComparison(_ title: String, deat: [PeerFigures], torch: [PeerFigures]) {
+    print("  against \(title)")
+    print("  figure".padding(toLength: 28, withPad: " ", startingAt: 0) + "deat        PyTorch     ratio deat/PyTorch")
+    for row in PeerFigures.comparison(deat: deat, torch: torch) {
+        print("  " + row.label.padding(toLength: 26, withPad: " ", startingAt: 0)
+            + String(format: row.format, row.deat).padding(toLength: 12, withPad: " ", startingAt: 0)
+            + String(format: row.format, row.torch).padding(toLength: 12, withPad: " ", startingAt: 0)
+            + (row.torch != 0 ? String(format: "%.3f", row.deat / row.torch) : "–"))
     }
 }
 

@@ -80,7 +80,7 @@ public struct DEAT: TrainingMethod {
             try c.optimizer.zeroGrad()
             try loss.backward()
             let g = try d.grad ?? d.zerosLike()
-            delta = try (d.detached() + g.sign() * alpha).clamped(min: -c.epsilon, max: c.epsilon)
+            delta = try d.detached().signStep(g, stepSize: alpha, epsilon: c.epsilon)
             try c.optimizer.step()
             last = (loss, logits, g)
         }

@@ -28,7 +28,7 @@ struct NFGSM: TrainingMethod {
     {
         let start = try eta.detached().requiringGrad()
         let g = try grad(of: F.crossEntropy(model(x + start), target: y), wrt: start)
-        return (try box.clip(start.detached() + g.sign() * stepSize), g)
+        return (try start.detached().signStep(g, stepSize: stepSize, low: box.low, high: box.high), g)
     }
 
     func step(images x: Tensor, labels y: Tensor, context c: StepContext) throws -> StepResult {
