@@ -20,6 +20,8 @@ public struct EvaluationProgress: Sendable {
     public let robust: Int
 }
 
+/// Clean and robust counts on N points, each attack's outcome, per-point flags and the passes made.
+/// Accuracies divide by all N.
 public struct EvaluationResult: Codable, Sendable {
     public let n: Int
     public let clean: Int
@@ -43,6 +45,9 @@ public struct EvaluationResult: Codable, Sendable {
     public var robustAccuracy: Double { Double(robust) / Double(max(n, 1)) }
 }
 
+/// The evaluator: clean accuracy, then the point-wise worst case over a list of attacks on the same
+/// N points. Each attack runs only on the points still robust; a point counts as broken only if a
+/// fresh eval-mode forward pass misclassifies an admissible image. Resumable through `stateFile`.
 public struct RobustnessEvaluator {
     public var model: any Layer
     public var attacks: [any Attack]

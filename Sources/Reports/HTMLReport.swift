@@ -12,7 +12,10 @@ import Evaluation
 import Foundation
 import Training
 
+/// `deat report`: one self-contained HTML page (inline SVG and CSS) and the same figures as .svg
+/// files, from training runs, evaluation reports, bench tables and analyses.
 public struct HTMLReport {
+    /// One figure: its .svg file name, its caption and its chart.
     public struct Figure {
         public let file: String
         public let caption: String

@@ -1,6 +1,8 @@
 // EpochRecord.swift: one line of a run's log (`log.jsonl`): the accounting the paper uses
 // (docs/methods.md §0, §1.4: passes and time, so methods compare by cost), written after every epoch.
 
+/// One line of a run's `log.jsonl`, written after every epoch: passes, time, loss, the replay or
+/// step count, the gradient magnitude and the validation accuracies, so methods compare by cost.
 public struct EpochRecord: Codable, Sendable, Equatable {
     public var epoch: Int
     /// Replays r (DEAT/FREE) or attack steps n/K (PGD/TRADES/MART) used in this epoch.

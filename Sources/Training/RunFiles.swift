@@ -15,6 +15,8 @@ import SafeTensors
 import Storage
 import Torch
 
+/// The files of a training run's directory: the resumable checkpoint, the model files (last, best,
+/// epoch-N, and their TorchScript copies) and the log.
 public struct RunFiles: Sendable {
     public let directory: URL
     public var checkpoint: URL { directory.appendingPathComponent("checkpoint.safetensors") }

@@ -23,6 +23,7 @@ public enum TrainingEvent {
     case checkpointed(epoch: Int, batch: Int)
 }
 
+/// Thrown when the training loss is not finite; the last good checkpoint is kept.
 public struct TrainingDiverged: Error, CustomStringConvertible {
     public let epoch: Int, batch: Int, loss: Double
     /// Data-parallel runs: the non-finite loss was another process's (this one's was finite).
@@ -33,6 +34,9 @@ public struct TrainingDiverged: Error, CustomStringConvertible {
     }
 }
 
+/// The one training loop: per epoch the seeded minibatches, the learning rate per minibatch, the
+/// method's ``TrainingMethod/step(images:labels:context:)``, the accounting, the M+ decision,
+/// validation, the log line and a checkpoint. A killed run resumes byte for byte.
 public final class Trainer {
     public let model: any Layer
     public let files: RunFiles

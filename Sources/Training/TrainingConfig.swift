@@ -10,6 +10,8 @@ import DataFormats
 import Datasets
 import Models
 
+/// Every setting of a training run, saved in its checkpoints so that a resume rebuilds exactly the
+/// same run. Start from ``TrainingConfig/defaults(method:dataset:epsilon:iterations:setting:model:epochs:)`` and change fields.
 public struct TrainingConfig: Codable, Sendable, Equatable {
     public var method: MethodName
     public var model: ModelKind
@@ -95,6 +97,7 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     /// `augment`, else the evaluation transform).
     public var imageTransform: ImageTransform { augment ? .randomResizedCrop(size: imageSize) : .evaluation(size: imageSize) }
 
+    /// The learning-rate schedules `--schedule` names.
     public enum ScheduleName: String, Codable, Sendable, CaseIterable {
         /// ×0.1 at each of `lrMilestones` (T/2 and 4T/5 of the iterations in DEAT's Table 1 setting).
         case multistep
@@ -123,9 +126,13 @@ public protocol SettingDefault {
 }
 /// The defaults `TrainingConfig`'s later settings take.
 public enum SettingDefaults {
+    /// `false`.
     public enum Off: SettingDefault { public static var value: Bool { false } }
+    /// One process (no data parallelism).
     public enum OneProcess: SettingDefault { public static var value: Int { 1 } }
+    /// Training in float32.
     public enum Float32: SettingDefault { public static var value: TrainingPrecision { .fp32 } }
+    /// No rotation augmentation (0 degrees).
     public enum NoRotation: SettingDefault { public static var value: Double { 0 } }
     /// deat-p_cifar10.py's --threshold.
     public enum DEATpThreshold: SettingDefault { public static var value: Double { 0.4 } }
@@ -135,7 +142,9 @@ public enum SettingDefaults {
     public enum GradAlignLambda: SettingDefault { public static var value: Double { 0.2 } }
     /// N-FGSM's train.py --unif.
     public enum NFGSMNoise: SettingDefault { public static var value: Double { 2 } }
+    /// No weight averaging (decay 0).
     public enum NoWeightAveraging: SettingDefault { public static var value: Double { 0 } }
+    /// No label smoothing.
     public enum NoLabelSmoothing: SettingDefault { public static var value: Double { 0 } }
     /// ImageNet's 224 × 224 crops.
     public enum ImageNetSide: SettingDefault { public static var value: Int { 224 } }

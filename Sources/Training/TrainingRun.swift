@@ -14,6 +14,8 @@ import Models
 import NN
 import Torch
 
+/// Everything `deat train` does before the first minibatch, as a library call: load the dataset,
+/// build the model from the run's seed and create the ``Trainer``; ``resume()`` is a separate step.
 public struct TrainingRun {
     public let trainer: Trainer
     public let parameterCount: Int
