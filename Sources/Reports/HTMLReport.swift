@@ -188,8 +188,8 @@ public struct HTMLReport {
 }
 
 /// The correlation sentence shared by `deat analyze` and the report.
-public enum AnalysisText {
-    public static func correlations(_ a: AnalysisTable) -> String {
+enum AnalysisText {
+    static func correlations(_ a: AnalysisTable) -> String {
         func v(_ x: Double?) -> String { x.map { String(format: "%.3f", $0) } ?? "n/a" }
         var text = "‖∇‖₁ vs λmax over \(a.rows.count) checkpoints: Pearson \(v(a.pearsonGradientCurvature)), Spearman \(v(a.spearmanGradientCurvature))"
         if a.pearsonMagnitudeCurvature != nil || a.spearmanMagnitudeCurvature != nil {

@@ -136,7 +136,7 @@ public struct LineChart: Sendable {
 }
 
 /// Text safe inside XML elements and attribute values.
-public func xmlEscaped(_ text: String) -> String {
+func xmlEscaped(_ text: String) -> String {
     var out = ""
     for c in text {
         switch c {
