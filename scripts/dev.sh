@@ -4,9 +4,10 @@
 #   scripts/dev.sh demo    release build, then deat's main job: M+DEAT on Fashion-MNIST (SmallCNN),
 #                          PGD-20 and AutoAttack on the first 1,000 test points, and the HTML report
 #                          (all in runs/demo/)
-#   scripts/dev.sh test    debug build, then the whole test suite (what .ci/run calls)
+#   scripts/dev.sh test    debug build, then the whole test suite, the Examples and the docs (what .ci/run calls)
 #   scripts/dev.sh bench   release build, then `deat bench step` and `deat bench ops`: deat vs PyTorch
 #                          (ratios); the other benchmarks are in the README's "Benchmarks against PyTorch"
+#   scripts/dev.sh docs    the DocC documentation of every library (docs_build below); fails on any warning
 #   scripts/dev.sh deps    only the apt packages
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,6 +54,23 @@ run_tests() {
     [ -n "$total" ] && echo "$((total - failed)) passed, $failed failed"
     [ "$status" -eq 0 ] || return "$status"
     run_examples
+    docs_build  # ~1.5 min on the warm debug build: symbol graphs, then docc per target
+}
+
+# The API documentation (README "API documentation"): every library target through swift-docc-plugin,
+# merged into one site by the plugin's combined documentation, so the DEAT catalog's articles
+# (Sources/DEAT/DEAT.docc) link to the symbols of every layer (docs/architecture.md §9). Any docc
+# warning (an unresolved symbol link, a parameter documented that does not exist) fails the build.
+# DOCS_COVERAGE=1 adds docc's per-module documentation coverage summary.
+DOC_TARGETS=(Torch NN Models SafeTensors Storage DataFormats Datasets Attacks Evaluation Training Reports DataFetch DEAT)
+docs_build() {
+    local targets=() t
+    for t in "${DOC_TARGETS[@]}"; do targets+=(--target "$t"); done
+    local coverage=()
+    [ "${DOCS_COVERAGE:-0}" = 1 ] && coverage=(--experimental-documentation-coverage --coverage-summary-level brief)
+    swift package generate-documentation --enable-experimental-combined-documentation "${targets[@]}" \
+        --warnings-as-errors "${coverage[@]}"
+    echo "docs: .build/plugins/Swift-DocC/outputs/deat.doccarchive"
 }
 
 # The Examples package (Examples/Package.swift) depends on deat by path, as a user's package
@@ -92,6 +110,9 @@ case "${1:-}" in
         deps
         run_tests
         ;;
+    docs)
+        docs_build
+        ;;
     bench)
         deps
         swift build -c release --product deat
@@ -99,7 +120,7 @@ case "${1:-}" in
         .build/release/deat bench ops "${@:2}"
         ;;
     *)
-        echo "usage: scripts/dev.sh demo|test|bench|deps" >&2
+        echo "usage: scripts/dev.sh demo|test|bench|docs|deps" >&2
         exit 64
         ;;
 esac

@@ -5,6 +5,8 @@
 import NN
 import Torch
 
+/// AutoAttack "standard" (APGD-CE → APGD-T → FAB-T → Square with the reference parameters), its
+/// cheaper named subsets and single attacks such as "pgd-20", built from the names `deat eval --attacks` takes.
 public enum AttackSuite {
     /// AutoAttack standard (§10.1). `steps`, `targets` and `squareQueries` are reduced only for
     /// tests; reports then carry the reduced values in every attack's parameters.

@@ -3,6 +3,8 @@
 // (`8`) is refused: it is almost always a forgotten `/255`. Reports keep the user's text.
 import Foundation
 
+/// A perturbation radius as the user wrote it: a fraction of the [0, 1] pixel range such as `8/255`
+/// or `0.1`. A bare integer above 1 is refused (almost always a forgotten `/255`).
 public struct Epsilon: Equatable, Sendable, CustomStringConvertible {
     /// ε as a number in [0, 1].
     public let value: Double

@@ -6,8 +6,10 @@ import Torch
 
 /// x' = clamp(x + ε·sign(∇ₓ CE(f(x), y)), 0, 1).
 public struct FGSM: Attack {
+    /// The radius ε, in pixel units.
     public var epsilon: Double
 
+    /// FGSM with radius `epsilon`.
     public init(epsilon: Double) {
         self.epsilon = epsilon
     }

@@ -13,6 +13,8 @@ public enum AttackLoss: String, Sendable, CaseIterable {
     case dlr
 }
 
+/// The per-example losses attacks maximise: cross-entropy, the CW margin loss, DLR and targeted
+/// DLR. Each maps logits [N, K] and int64 labels [N] to one loss per example [N].
 public enum Losses {
     /// Per-example cross-entropy of logits [N, K] against labels [N].
     public static func crossEntropy(_ logits: Tensor, labels: Tensor) throws -> Tensor {

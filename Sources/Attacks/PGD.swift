@@ -26,10 +26,15 @@ typealias IterateObserver = (AttackIterate) throws -> Void
 /// ε = 1.0, α = 0.2, 10 steps) x ← projL2(x + α·g/‖g‖₂). Only the start, the step direction and
 /// the projection depend on the norm.
 public struct PGD: Attack {
+    /// ε, steps and restarts.
     public var budget: AttackBudget
+    /// L∞ or L2.
     public var norm: ThreatNorm
+    /// The step size α, in pixel units (L∞) or L2 length.
     public var stepSize: Double
+    /// Start each restart at a uniform point of the ε-ball instead of the clean image.
     public var randomStart: Bool
+    /// The loss maximised: cross-entropy or the CW margin.
     public var loss: AttackLoss
     /// CW confidence κ (used with `loss == .cw` only): the loss is min(max_{j≠y} z_j − z_y, κ).
     public var kappa: Double = 0
@@ -38,6 +43,8 @@ public struct PGD: Attack {
     /// Called with every iterate (including the start) of every restart.
     var observer: IterateObserver?
 
+    /// PGD with `steps` steps of `stepSize` and `restarts` restarts; a point counts as broken if any
+    /// iterate of any restart was misclassified, and that iterate is returned.
     public init(
         epsilon: Double, norm: ThreatNorm = .linf, stepSize: Double, steps: Int, randomStart: Bool = true, restarts: Int = 1,
         loss: AttackLoss = .crossEntropy

@@ -5,6 +5,8 @@
 import NN
 import Torch
 
+/// The L∞ Square attack (Andriushchenko et al. 2019) as AutoAttack runs it: score-based random
+/// search with forward passes only.
 public struct Square: Attack {
     /// `steps` is the query budget per point (AutoAttack: 5000).
     public var budget: AttackBudget

@@ -13,6 +13,7 @@ import Storage
 
 /// What happened to each file, and where the dataset now is.
 public struct FetchReport: Sendable, Equatable {
+    /// What happened to one file.
     public enum FileState: Sendable, Equatable {
         /// It was there, with the published MD5: not downloaded.
         case present
@@ -60,6 +61,9 @@ public enum FetchEvent: Sendable, Equatable {
     case verifying(file: String)
 }
 
+/// `deat data fetch`: downloads a dataset's published files into `.part` files, resumes them,
+/// checks their MD5 and renames them only when every file is complete, so the final names only
+/// ever hold verified files.
 public enum DatasetFetch {
     /// How long a connection may stay silent before the transfer counts as broken.
     public static let idleTimeout: TimeInterval = 60

@@ -8,6 +8,8 @@ import Foundation
 import NN
 import Torch
 
+/// What `deat eval --save-adversarial FILE.safetensors` writes and reads: each evaluated point's
+/// final input, label, test index, the attack that broke it and the model's prediction on that image.
 public enum AdversarialFile {
     /// Writes the file atomically and returns the predictions it recorded. `brokenBy[i]` indexes
     /// `attackNames` (−1: no attack broke point i); `first` is the test index of row 0.

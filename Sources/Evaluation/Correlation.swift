@@ -1,6 +1,7 @@
 // Correlation.swift: Pearson and Spearman correlation, for `deat analyze` (docs/methods.md §6
 // item 4: the gradient magnitude against the curvature proxy across checkpoints).
 
+/// Pearson and Spearman correlation, for `deat analyze` (gradient magnitude against curvature).
 public enum Correlation {
     /// Pearson's r; nil with fewer than two points or when either series is constant.
     public static func pearson(_ x: [Double], _ y: [Double]) -> Double? {

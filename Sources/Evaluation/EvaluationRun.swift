@@ -18,6 +18,7 @@ import Torch
 
 /// Everything a user settles about an evaluation.
 public struct EvaluationSettings: Sendable {
+    /// The checkpoint (`.safetensors`) or TorchScript file (`.pt`) to evaluate.
     public var modelFile: URL
     /// nil: the dataset in the checkpoint's metadata, else Fashion-MNIST.
     public var dataset: DatasetName?
@@ -27,12 +28,15 @@ public struct EvaluationSettings: Sendable {
     public var imageSize = 224
     /// Attack sets and attacks, comma-separated (AttackSuite's grammar: "aa-standard", "pgd-20,cw-20").
     public var attacks = "aa-standard"
+    /// Attack parameters that `attacks` leaves open (step fraction, CW κ, targets, Square's queries).
     public var options = AttackSuite.Options()
     /// nil: the training ε in the checkpoint's metadata, else 8/255 for CIFAR and 0.1 otherwise.
     public var epsilon: Epsilon?
+    /// The threat model's norm.
     public var norm = ThreatNorm.linf
     /// Evaluate the first `count` test points.
     public var count = 1000
+    /// Points per attack batch.
     public var batchSize = 250
     /// nil: the model file with `.eval.json`.
     public var reportFile: URL?
@@ -42,10 +46,12 @@ public struct EvaluationSettings: Sendable {
     public var fresh = false
     /// Points of the ε-sweep sanity check (0: off).
     public var sweepPoints = 0
+    /// The seed every attack's random draws derive from.
     public var seed: UInt64 = 0
     /// Where to save every point's final input (`--save-adversarial`); nil: not saved.
     public var adversarialFile: URL?
 
+    /// Defaults for everything but the model: AutoAttack standard on the first 1000 test points.
     public init(modelFile: URL) {
         self.modelFile = modelFile
     }
@@ -53,20 +59,32 @@ public struct EvaluationSettings: Sendable {
 
 /// An evaluation ready to run: model loaded and checked against its data, output files prepared.
 public struct EvaluationRun {
+    /// The settings the run was made from.
     public let settings: EvaluationSettings
+    /// The model, in eval mode.
     public let model: any Layer
+    /// The model's architecture (or TorchScript).
     public let kind: ModelKind
+    /// The dataset of the test points.
     public let dataset: DatasetName
+    /// The radius the attacks use.
     public let epsilon: Epsilon
+    /// The attacks, in the order they run.
     public let attacks: [any Attack]
+    /// The test points' images [N, C, H, W] in [0, 1].
     public let images: Tensor
+    /// The test points' labels [N], int64.
     public let labels: Tensor
+    /// Where the JSON report is written.
     public let reportFile: URL
+    /// Where the resumable state is written after every batch.
     public let stateFile: URL
     /// Temp files of interrupted report or state writes that were removed.
     public let removedTemporaries: [String]
     private let device: Device
 
+    /// Loads the model and the test points on `device`, checks that the model takes them, and prepares the
+    /// output files; throws before any attack runs.
     public init(_ settings: EvaluationSettings, device: Device) throws {
         self.settings = settings
         self.device = device
@@ -101,9 +119,11 @@ public struct EvaluationRun {
 
     /// What `run` returns besides the report it wrote.
     public struct Outcome {
+        /// The report, also written to `reportFile`.
         public let report: EvaluationReport
         /// Whether the attacks continued from the state file.
         public let resumed: Bool
+        /// The ε-sweep's robust accuracies (empty unless `sweepPoints` > 0).
         public let sweep: [(epsilon: Double, robustAccuracy: Double)]
     }
 

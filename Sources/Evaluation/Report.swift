@@ -7,7 +7,10 @@
 import Foundation
 import NN
 
+/// The JSON report of `deat eval`: clean and robust accuracy on the same N points, robust accuracy
+/// after each attack stage, ε, norm, attack parameters, seed, device, passes per stage and per-class accuracy.
 public struct EvaluationReport: Codable, Sendable {
+    /// One attack stage: its name and the robust accuracy after it (cumulative over the stages so far).
     public struct Stage: Codable, Sendable {
         public let name: String
         public let parameters: [String: String]

@@ -10,22 +10,34 @@ import Torch
 
 /// Progress of one attack, for a progress bar.
 public struct EvaluationProgress: Sendable {
+    /// The running attack's name.
     public let attack: String
+    /// Its 0-based position in the list.
     public let attackIndex: Int
+    /// Attacks in the list.
     public let attackCount: Int
     /// Points of this attack processed so far, and how many it runs on.
     public let done: Int
+    /// Points this attack runs on (those still robust when it started).
     public let total: Int
     /// Robust points over all N right now.
     public let robust: Int
 }
 
+/// Clean and robust counts on N points, each attack's outcome, per-point flags and the passes made.
+/// Accuracies divide by all N.
 public struct EvaluationResult: Codable, Sendable {
+    /// Points evaluated (N).
     public let n: Int
+    /// Points classified correctly without attack.
     public let clean: Int
+    /// Points that every attack left correctly classified.
     public let robust: Int
+    /// Each attack's outcome, in order.
     public let attacks: [AttackOutcome]
+    /// Per point: correctly classified without attack.
     public let cleanFlags: [Bool]
+    /// Per point: still correctly classified after every attack.
     public let robustFlags: [Bool]
     /// True when part of the work was loaded from a state file.
     public let resumed: Bool
@@ -39,21 +51,32 @@ public struct EvaluationResult: Codable, Sendable {
         attacks.reduce(cleanPasses) { $0 + $1.passes + PassCount(forwards: $1.verificationForwards) }
     }
 
+    /// `clean / n`, in [0, 1].
     public var cleanAccuracy: Double { Double(clean) / Double(max(n, 1)) }
+    /// `robust / n`, in [0, 1].
     public var robustAccuracy: Double { Double(robust) / Double(max(n, 1)) }
 }
 
+/// The evaluator: clean accuracy, then the point-wise worst case over a list of attacks on the same
+/// N points. Each attack runs only on the points still robust; a point counts as broken only if a
+/// fresh eval-mode forward pass misclassifies an admissible image. Resumable through `stateFile`.
 public struct RobustnessEvaluator {
+    /// The model under attack; it runs in eval mode.
     public var model: any Layer
+    /// The attacks, in the order they run.
     public var attacks: [any Attack]
+    /// The norm admissibility is checked in.
     public var norm: ThreatNorm
+    /// The radius admissibility is checked against, in pixel units.
     public var epsilon: Double
+    /// Points per attack batch.
     public var batchSize: Int
     /// Base seed; attack a, batch b draws from Generator(seed: derivedSeed(seed, a, b)), so a resumed
     /// run makes the same draws as an uninterrupted one.
     public var seed: UInt64
     /// Where the state is written after every batch; nil: not resumable.
     public var stateFile: URL?
+    /// Called after every batch, for a progress bar.
     public var progress: ((EvaluationProgress) -> Void)?
     /// Called after each batch's state is saved (tests use it to simulate a kill).
     public var afterBatch: (() throws -> Void)?
@@ -61,6 +84,7 @@ public struct RobustnessEvaluator {
     /// broken images are written beside it so a resumed run still has them.
     public var keepAdversarial = false
 
+    /// An evaluator of `attacks` on `model` under `norm` and `epsilon`.
     public init(
         model: any Layer, attacks: [any Attack], norm: ThreatNorm = .linf, epsilon: Double, batchSize: Int = 250,
         seed: UInt64 = 0, stateFile: URL? = nil
@@ -74,6 +98,7 @@ public struct RobustnessEvaluator {
         self.stateFile = stateFile
     }
 
+    /// The seed of attack `attack`'s batch `batch`, derived from the base seed.
     public static func batchSeed(_ seed: UInt64, attack: Int, batch: Int) -> UInt64 {
         Generator.derivedSeed(seed, attack, batch)
     }
@@ -92,6 +117,8 @@ public struct RobustnessEvaluator {
             images.shape[0], norm.rawValue, epsilon, batchSize, seed, dataSum, labelSum, weightSum, attackText)
     }
 
+    /// Clean accuracy, then each attack on the points still robust, on `images` ([N, C, H, W] in [0, 1])
+    /// and int64 `labels` [N]; resumes from `stateFile` when it holds this configuration's state.
     public func run(images: Tensor, labels: Tensor) throws -> EvaluationResult {
         try runKeepingAdversarial(images: images, labels: labels).result
     }

@@ -15,6 +15,8 @@ public struct SanityFlag: Codable, Sendable, Equatable {
     }
 }
 
+/// Automated warnings for an evaluation: a randomised model, softmax outputs, zero or NaN input
+/// gradients, Square beating the white-box attacks, and an ε-sweep that is not monotone.
 public enum SanityChecks {
     /// AA check 1: two eval-mode forward passes of the same batch must agree (L2-normalised
     /// logits within 1e-4, same predictions); otherwise the model is randomised and needs EOT.

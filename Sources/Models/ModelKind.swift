@@ -5,6 +5,8 @@ import Foundation
 import NN
 import Torch
 
+/// The models deat can build, by the names the CLI and checkpoint metadata use; a TorchScript file
+/// is one more kind, whose architecture and starting weights are the file's own.
 public enum ModelKind: Equatable, Sendable, CustomStringConvertible, Codable {
     case smallCNN
     case preActResNet18

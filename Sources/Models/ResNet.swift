@@ -87,6 +87,8 @@ private func resNetDownsample(_ inPlanes: Int, _ outPlanes: Int, stride: Int, de
     ])
 }
 
+/// torchvision's ImageNet ResNets (ResNet-18 and ResNet-50, v1.5) with torchvision's `state_dict`
+/// names and order, so a checkpoint loads into `torchvision.models.resnetNN` with `strict=True`.
 public final class ResNet: SplitAtFirstLayer {
     /// torchvision's depths: the block kind and the blocks per stage.
     static let configurations: [Int: (bottleneck: Bool, blocks: [Int])] = [

@@ -8,6 +8,8 @@
 import NN
 import Torch
 
+/// deat's model for Fashion-MNIST and MNIST: three 3×3 convolutions (1→32, 32→64 stride 2, 64→128
+/// stride 2) with ReLU, global average pooling and a linear classifier, on 28 × 28 images.
 public final class SmallCNN: SplitAtFirstLayer {
     public let normalize: Normalize
     public let conv1: Conv2d

@@ -6,6 +6,8 @@
 import NN
 import Torch
 
+/// One WideResNet basic block as TRADES, MART and DEAT define it, with `convShortcut` on the
+/// activated input when the width changes.
 public final class WideBasicBlock: Layer {
     public let bn1: BatchNorm2d
     public let conv1: Conv2d
@@ -55,6 +57,7 @@ public final class WideGroup: Layer {
     public func callAsFunction(_ x: Tensor) throws -> Tensor { try layer(x) }
 }
 
+/// WideResNet-depth-widen as TRADES, MART and DEAT define it (WRN-34-10: 46,160,474 parameters).
 public final class WideResNet: SplitAtFirstLayer {
     public let normalize: Normalize
     public let conv1: Conv2d

@@ -6,6 +6,9 @@ import Foundation
 import SafeTensors
 import Torch
 
+/// Modules to and from safetensors files under PyTorch's `state_dict` keys, so a deat checkpoint
+/// loads into the reference PyTorch model with `load_state_dict(strict=True)` and back. Loading is
+/// strict (every missing, unexpected or wrong-shape key in one error); writes are atomic.
 public enum Checkpoint {
     /// Writes every parameter and buffer of `module` (moved to the CPU) with `metadata`.
     public static func save(_ module: any Module, metadata: CheckpointMetadata, to url: URL) throws {

@@ -4,6 +4,8 @@
 import Foundation
 import Torch
 
+/// What a deat checkpoint says about itself, as safetensors `__metadata__` strings: model, dataset,
+/// normalisation, method, ε, epoch, deat version. Unknown keys are kept, so other tools' files round-trip.
 public struct CheckpointMetadata: Sendable, Equatable {
     /// Model name as deat's CLI spells it, e.g. "preact-resnet18".
     public var model: String?

@@ -24,6 +24,8 @@ public struct PassCount: Codable, Sendable, Equatable {
     public static func += (a: inout PassCount, b: PassCount) { a = a + b }
 }
 
+/// Counts the forward and backward passes (per example) made inside a closure, through
+/// ``PassCountingLayer`` and the attacks' input gradients: the machine-independent cost of an evaluation.
 public enum ModelPasses {
     final class Tally: @unchecked Sendable {
         // Only touched by the task (or thread) that installed it, through the task-local below.

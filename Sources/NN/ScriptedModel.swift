@@ -13,6 +13,8 @@ import Foundation
 import Storage
 import Torch
 
+/// A TorchScript module (`torch.jit.save`) as a deat ``Layer``: it trains and is attacked like the
+/// built-in models, on the module's own tensors. Inputs are images in [0, 1], NCHW; outputs are logits.
 public final class ScriptedModel: Layer {
     public let module: ScriptModule
     /// `named_parameters()`, under the names PyTorch's `state_dict` uses.

@@ -8,7 +8,10 @@ import Foundation
 import NN
 import Torch
 
+/// The report's grid of saved adversarial examples: clean image, adversarial image and the
+/// perturbation magnified so ±ε spans black to white, with the true class and both predictions.
 public struct AdversarialGrid {
+    /// One point of the grid.
     public struct Example {
         public let index: Int
         public let label: Int

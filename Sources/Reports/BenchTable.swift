@@ -5,6 +5,8 @@
 // report) and bench.md. Also the result of `deat analyze` (analysis.json), in the same JSON style.
 import Foundation
 
+/// One method's row of `deat bench paper`'s table: training minutes, backward passes, and clean,
+/// PGD-20, PGD-100, CW-20 and AutoAttack accuracy on the same N test points.
 public struct BenchRow: Codable, Sendable, Equatable {
     public var method: String
     public var trainMinutes: Double
@@ -38,6 +40,7 @@ public struct BenchRow: Codable, Sendable, Equatable {
     }
 }
 
+/// The result of `deat bench paper` (bench.json and bench.md), laid out like the paper's Table 1.
 public struct BenchTable: Codable, Sendable, Equatable {
     /// One line on what was run: dataset, model, ε, epochs, subset, N, checkpoint choice.
     public var setting: String
@@ -93,6 +96,7 @@ public struct BenchTable: Codable, Sendable, Equatable {
 
 /// The result of `deat analyze` (analysis.json): one row per checkpoint and the correlations.
 public struct AnalysisTable: Codable, Sendable, Equatable {
+    /// One checkpoint's row.
     public struct Row: Codable, Sendable, Equatable {
         public var checkpoint: String
         /// Epochs trained when the checkpoint was written (from its metadata), if known.

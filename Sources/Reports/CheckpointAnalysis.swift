@@ -14,6 +14,8 @@ import Models
 import NN
 import Torch
 
+/// `deat analyze` as a library call: per checkpoint, the mean input-gradient L1 norm at PGD-10
+/// points and the dominant input-Hessian eigenvalue on the same probe set, then their correlations.
 public struct CheckpointAnalysis {
     /// One checkpoint to measure, with the run's M(e) of its epoch when known.
     public struct Item {

@@ -12,7 +12,10 @@ import Evaluation
 import Foundation
 import Training
 
+/// `deat report`: one self-contained HTML page (inline SVG and CSS) and the same figures as .svg
+/// files, from training runs, evaluation reports, bench tables and analyses.
 public struct HTMLReport {
+    /// One figure: its .svg file name, its caption and its chart.
     public struct Figure {
         public let file: String
         public let caption: String
@@ -185,8 +188,8 @@ public struct HTMLReport {
 }
 
 /// The correlation sentence shared by `deat analyze` and the report.
-public enum AnalysisText {
-    public static func correlations(_ a: AnalysisTable) -> String {
+enum AnalysisText {
+    static func correlations(_ a: AnalysisTable) -> String {
         func v(_ x: Double?) -> String { x.map { String(format: "%.3f", $0) } ?? "n/a" }
         var text = "‖∇‖₁ vs λmax over \(a.rows.count) checkpoints: Pearson \(v(a.pearsonGradientCurvature)), Spearman \(v(a.spearmanGradientCurvature))"
         if a.pearsonMagnitudeCurvature != nil || a.spearmanMagnitudeCurvature != nil {

@@ -7,8 +7,11 @@
 //                       series: [.init(name: "mplus-deat", points: [(1, 1), (2, 2)])]).svg()
 import Foundation
 
+/// A small SVG line chart: numeric axes with ticks that cover every point, one line per series, a legend.
 public struct LineChart: Sendable {
+    /// One named series of (x, y) points.
     public struct Series: Sendable {
+        /// How a series is drawn.
         public enum Style: String, Sendable { case line, dashed, markers }
         public var name: String
         public var points: [(x: Double, y: Double)]
@@ -133,7 +136,7 @@ public struct LineChart: Sendable {
 }
 
 /// Text safe inside XML elements and attribute values.
-public func xmlEscaped(_ text: String) -> String {
+func xmlEscaped(_ text: String) -> String {
     var out = ""
     for c in text {
         switch c {

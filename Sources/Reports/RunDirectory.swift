@@ -5,6 +5,8 @@ import Evaluation
 import Foundation
 import Training
 
+/// What `deat report` and `deat analyze` read from a directory: a training run, `deat eval`
+/// reports, a bench table and an analysis.
 public struct RunDirectory {
     public let url: URL
     public var name: String

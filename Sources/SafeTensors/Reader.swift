@@ -88,7 +88,9 @@ public struct SafeTensorsFile: Sendable {
     }
 
     /// Parses and fully validates a complete file image. Never traps and never reads outside `bytes`.
-    /// - Parameter source: the name used in error descriptions.
+    /// - Parameters:
+    ///   - bytes: the whole file: header length, JSON header and tensor data.
+    ///   - source: the name used in error descriptions.
     /// - Throws: `SafeTensorsError` describing the first problem found; tensor problems name the key.
     public static func parse(_ bytes: Data, source: String = "<memory>") throws(SafeTensorsError) -> SafeTensorsFile {
         func fail(_ p: SafeTensorsError.Problem) -> SafeTensorsError { SafeTensorsError(source: source, problem: p) }

@@ -51,6 +51,8 @@ public enum AtomicFile {
         FaultInjection.reached("write:" + url.lastPathComponent)
     }
 
+    /// Writes through `body` into a temporary file beside `url`, then syncs and renames it over `url`; on
+    /// any failure `url` keeps its old content.
     public static func write(to url: URL, _ body: (FileHandle) throws -> Void) throws(FileWriteError) {
         let source = url.lastPathComponent
         func ioError(_ operation: String, _ message: String) -> FileWriteError {

@@ -18,6 +18,8 @@
 // here, beside AtomicFile, because the writer must call it between a partial write and the rename.
 import Foundation
 
+/// A test-only hook that kills the process at a named event (`DEAT_FAULT_KILL_AT=<event>:<n>`), such
+/// as a checkpoint half written, so the fault tests reach moments a timer almost never hits.
 public enum FaultInjection {
     /// The event and count from DEAT_FAULT_KILL_AT, read once; nil when unset or malformed, or in a
     /// process other than the worker DEAT_FAULT_KILL_RANK names.

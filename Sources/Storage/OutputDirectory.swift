@@ -7,6 +7,8 @@
 //   try OutputDirectory.prepare(URL(fileURLWithPath: "runs/m"))
 import Foundation
 
+/// Makes sure a directory deat is about to write into exists and is writable, before any work, with
+/// an error that names what is in the way (for example a file where a parent directory should be).
 public enum OutputDirectory {
     /// Creates `url` and its missing parents; throws unless it ends up a writable directory.
     public static func prepare(_ url: URL) throws(OutputDirectoryError) {

@@ -4,6 +4,8 @@
 // device, so CPU-only tests can prove that the loops make only the reads they mean to.
 //
 //   let reads = try HostReads.count { _ = try method.step(images: x, labels: y, context: c) }   // 1
+/// Counts device→host reads (`scalars`, `bytes`, `item`), so tests can prove that a loop reads only
+/// what it means to: on CUDA every such read waits for the whole queue.
 public enum HostReads {
     final class Tally: @unchecked Sendable {
         // Only touched by the task (or thread) that installed it, through the task-local below.

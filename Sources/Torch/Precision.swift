@@ -5,6 +5,8 @@
 // §13.5): lower precision can hide gradients from an attack.
 import CTorch
 
+/// How a 4-D tensor's elements are laid out in memory: contiguous NCHW, or channels-last (NHWC
+/// strides), which cuDNN's and oneDNN's fastest convolution kernels expect. Shapes are the same in both.
 public enum MemoryFormat: Int32, Sendable {
     case contiguous = 0
     /// NHWC strides for 4-D tensors (the shape stays NCHW).

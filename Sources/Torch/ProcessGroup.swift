@@ -8,10 +8,14 @@
 //   try group.allReduceMean(gradients)          // bucketed: one collective per ~25 MB
 import CTorch
 
+/// A group of processes that train one model together over libtorch's c10d (Gloo for CPU tensors,
+/// NCCL for CUDA tensors). Every collective blocks until done on this rank and throws, never hangs
+/// past its timeout, when a peer died.
 public final class ProcessGroup: @unchecked Sendable {
     // @unchecked: the handle is only used through the collectives, which the c10d process group
     // serialises itself; deat calls them from one thread per process.
 
+    /// The c10d backend: Gloo (CPU tensors) or NCCL (CUDA tensors).
     public enum Backend: String, Sendable, CaseIterable {
         /// CPU tensors, TCP between processes (any machine).
         case gloo
@@ -38,9 +42,15 @@ public final class ProcessGroup: @unchecked Sendable {
     }
 
     /// Joins the group; returns once all `worldSize` ranks have joined (or throws after `timeout`).
-    /// - Parameter glooDevice: the network device Gloo binds: "interface:eth0", "hostname:10.0.0.1",
-    ///   or nil for the loopback address when the rendezvous host is local, else libtorch's default
-    ///   (the address the machine's hostname resolves to).
+    /// - Parameters:
+    ///   - backend: Gloo for CPU tensors, NCCL for CUDA tensors.
+    ///   - rendezvous: where the ranks meet: a TCP store served by rank 0, or a shared file.
+    ///   - rank: this process's index, in 0..<worldSize.
+    ///   - worldSize: the number of processes in the group, at least 1.
+    ///   - timeout: seconds a rendezvous or a collective may take before it throws.
+    ///   - glooDevice: the network device Gloo binds: "interface:eth0", "hostname:10.0.0.1",
+    ///     or nil for the loopback address when the rendezvous host is local, else libtorch's default
+    ///     (the address the machine's hostname resolves to).
     public init(
         backend: Backend = .gloo, rendezvous: Rendezvous, rank: Int, worldSize: Int, timeout: Double = 1800,
         glooDevice: String? = nil

@@ -5,6 +5,8 @@
 // (`carried_perturbation`), so a resumed run continues with the same noise.
 import Torch
 
+/// The perturbation FREE and the DEAT ImageNet scripts carry from one minibatch to the next
+/// (`global_noise_data`); training state, kept in the checkpoint so a resumed run continues with it.
 public final class CarriedPerturbation {
     /// [batch size, C, H, W]; nil until the first minibatch gives the image shape.
     public private(set) var buffer: Tensor?

@@ -2,6 +2,8 @@
 // runs in an epoch: fixed, the paper's linear schedule (DEAT-d), Amata's ramp, raised by training
 // accuracy (DEAT-p), or decided by the M+ rule.
 
+/// How many replays (DEAT) or attack steps (PGD, TRADES, MART, Amata) a method runs in an epoch:
+/// fixed, linear (DEAT-d), Amata's ramp, raised by training accuracy (DEAT-p), or the M+ rule.
 public enum IterationPolicy: Codable, Sendable, Equatable, CustomStringConvertible {
     /// The same count every epoch (FREE-m, PGD-K, TRADES, MART).
     case fixed(Int)

@@ -5,12 +5,15 @@
 // in the config as that text, so a resumed run rebuilds the same schedule.
 import Foundation
 
+/// Where a multistep schedule multiplies the rate by 0.1: fractions of the run's minibatches (the
+/// DEAT scripts' "1/2,4/5") or the first minibatch of given 0-based epochs (TRADES and MART, "23,38").
 public enum LearningRateMilestones: Codable, Sendable, Equatable, CustomStringConvertible {
     /// ×0.1 at minibatch ⌊T·n/d⌋ for each fraction n/d of the run's T minibatches.
     case fractions([Fraction])
     /// ×0.1 at the first minibatch of each of these 0-based epochs.
     case epochs([Int])
 
+    /// A fraction n/d of the run's minibatches.
     public struct Fraction: Sendable, Equatable {
         public let numerator: Int, denominator: Int
         public init(_ numerator: Int, _ denominator: Int) { (self.numerator, self.denominator) = (numerator, denominator) }

@@ -2,6 +2,7 @@
 // (docs/methods.md §2; checked against PyTorch in Tests/TrainingTests).
 import Torch
 
+/// The outer losses of TRADES and MART exactly as their reference code computes them.
 public enum TrainingLoss {
     /// Σ_i Σ_c q_ic (log q_ic − log p_ic) with p = softmax(adversarial), q = softmax(natural):
     /// `nn.KLDivLoss(size_average=False)(log_softmax(adv), softmax(nat))`. Gradient flows through both.

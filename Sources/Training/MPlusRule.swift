@@ -17,24 +17,36 @@
 public struct MPlusController: Codable, Sendable, Equatable {
     /// The n·α < ε clause: raise the count while `count · stepSize < epsilon`.
     public struct MinimumBudget: Codable, Sendable, Equatable {
+        /// The attack step size α, in pixel units.
         public let stepSize: Double
+        /// The radius ε, in pixel units.
         public let epsilon: Double
+        /// The clause for step size α and radius ε.
         public init(stepSize: Double, epsilon: Double) {
             self.stepSize = stepSize
             self.epsilon = epsilon
         }
     }
 
+    /// The threshold factor γ: the reference is γ·M of the epoch that last raised the count.
     public let gamma: Double
+    /// The count never rises past this.
     public let maximum: Int
+    /// The count after epoch 0 (DEAT: r = 2; attack-step methods: n = 1).
     public let afterWarmup: Int
+    /// The n·α < ε clause, when on.
     public let minimumBudget: MinimumBudget?
+    /// The current count: DEAT's replays r or the attack steps n for the epoch in progress.
     public private(set) var count: Int
+    /// The reference magnitude; nil until epoch 1 ends.
     public private(set) var reference: Double?
     /// Magnitude accumulated so far in the current epoch.
     public private(set) var epochSum: Double = 0
+    /// Epochs the rule has ended.
     public private(set) var epochsCompleted: Int = 0
 
+    /// A controller starting at count `initial`; ``deat(gamma:maximum:)`` and
+    /// ``attackSteps(gamma:maximum:minimumBudget:)`` are the ones the methods use.
     public init(gamma: Double, initial: Int, afterWarmup: Int, maximum: Int, minimumBudget: MinimumBudget? = nil) {
         self.gamma = gamma
         self.maximum = maximum

@@ -1,6 +1,8 @@
 // MethodName.swift: the methods `deat train --method` offers, and how each is built from a config
 // with the reference settings (docs/methods.md §1.2, §2, §2.2, §8).
 
+/// The methods `deat train --method` offers; each builds its ``TrainingMethod`` from a
+/// ``TrainingConfig`` with the reference settings.
 public enum MethodName: String, Codable, Sendable, CaseIterable {
     case mplusDEAT = "mplus-deat"
     case deat

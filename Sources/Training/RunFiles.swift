@@ -15,11 +15,18 @@ import SafeTensors
 import Storage
 import Torch
 
+/// The files of a training run's directory: the resumable checkpoint, the model files (last, best,
+/// epoch-N, and their TorchScript copies) and the log.
 public struct RunFiles: Sendable {
+    /// The run directory.
     public let directory: URL
+    /// `checkpoint.safetensors`: everything a resume needs, written atomically.
     public var checkpoint: URL { directory.appendingPathComponent("checkpoint.safetensors") }
+    /// `model.safetensors`: the model after the last finished epoch.
     public var model: URL { directory.appendingPathComponent("model.safetensors") }
+    /// `best.safetensors`: the model of the epoch with the best validation robust accuracy.
     public var best: URL { directory.appendingPathComponent("best.safetensors") }
+    /// `log.jsonl`: one ``EpochRecord`` per line.
     public var log: URL { directory.appendingPathComponent("log.jsonl") }
     /// A TorchScript run's starting model, as loaded: the architecture its checkpoints name
     /// (`torchscript:initial.pt`) and a resume rebuilds, whatever became of the user's file.
@@ -27,6 +34,7 @@ public struct RunFiles: Sendable {
     static let initialScriptName = "initial.pt"
     /// The TorchScript files beside model/best.safetensors, which `torch.jit.load` reads directly.
     public var modelScript: URL { directory.appendingPathComponent("model.pt") }
+    /// `best.pt`: the best model as TorchScript, for a run of a TorchScript model.
     public var bestScript: URL { directory.appendingPathComponent("best.pt") }
     /// The model after epoch `n` (1-based), kept when the config says `keepEpochs`.
     public func epochModel(_ n: Int) -> URL { directory.appendingPathComponent("epoch-\(n).safetensors") }

@@ -4,6 +4,9 @@
 // overfitting guard's last check. It is stored
 // as JSON in the checkpoint's metadata, next to the model and optimiser tensors, in one atomic file.
 
+/// Everything besides tensors that a resumed run needs to continue exactly: the config, the
+/// position (epoch, next batch), the iteration policy with the M+ state, the epoch's running sums
+/// and the log so far. Stored as JSON in the checkpoint's metadata.
 public struct TrainState: Codable, Sendable, Equatable {
     public var config: TrainingConfig
     /// The epoch in progress (0-based) and its next minibatch.

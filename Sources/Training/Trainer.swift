@@ -23,7 +23,9 @@ public enum TrainingEvent {
     case checkpointed(epoch: Int, batch: Int)
 }
 
+/// Thrown when the training loss is not finite; the last good checkpoint is kept.
 public struct TrainingDiverged: Error, CustomStringConvertible {
+    /// Where the loss stopped being finite (0-based epoch and minibatch) and its value.
     public let epoch: Int, batch: Int, loss: Double
     /// Data-parallel runs: the non-finite loss was another process's (this one's was finite).
     public var onAnotherProcess = false
@@ -33,9 +35,15 @@ public struct TrainingDiverged: Error, CustomStringConvertible {
     }
 }
 
+/// The one training loop: per epoch the seeded minibatches, the learning rate per minibatch, the
+/// method's ``TrainingMethod/step(images:labels:context:)``, the accounting, the M+ decision,
+/// validation, the log line and a checkpoint. A killed run resumes byte for byte.
 public final class Trainer {
+    /// The model being trained (its weights change in place).
     public let model: any Layer
+    /// The run directory's files.
     public let files: RunFiles
+    /// Everything besides tensors that a resume restores: config, position, policy, sums and log.
     public private(set) var state: TrainState
     private var method: any TrainingMethod
     private let optimizer: SGD

@@ -10,12 +10,20 @@ import DataFormats
 import Datasets
 import Models
 
+/// Every setting of a training run, saved in its checkpoints so that a resume rebuilds exactly the
+/// same run. Start from ``TrainingConfig/defaults(method:dataset:epsilon:iterations:setting:model:epochs:)`` and change fields.
 public struct TrainingConfig: Codable, Sendable, Equatable {
+    /// The training method (`--method`).
     public var method: MethodName
+    /// The model to build from the run's seed (or a TorchScript file).
     public var model: ModelKind
+    /// The training and validation dataset.
     public var dataset: DatasetName
+    /// The directory holding the dataset's files.
     public var dataDirectory: String
+    /// Epochs to train.
     public var epochs: Int
+    /// Images per minibatch (per process in data-parallel training).
     public var batchSize: Int
     /// L∞ radius in [0, 1] pixel units.
     public var epsilon: Double
@@ -27,12 +35,19 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     public var iterations: Int
     /// DEAT-d: one more replay every `linearEvery` epochs.
     public var linearEvery: Int = 3
+    /// TRADES and MART: β, the weight of the robustness term of the outer loss.
     public var beta: Double = 6
+    /// Which input gradient the attack-step methods report to the M+ rule.
     public var magnitudeSource: MagnitudeSource = .lastAttackStep
+    /// The base learning rate, before the schedule.
     public var learningRate: Double
+    /// The learning-rate schedule, stepped once per minibatch.
     public var schedule: ScheduleName
+    /// SGD momentum.
     public var momentum: Double = 0.9
+    /// SGD weight decay (coupled, as `torch.optim.SGD`).
     public var weightDecay: Double = 5e-4
+    /// The seed every random draw of the run derives from (initial weights, data order, δ starts).
     public var seed: UInt64 = 0
     /// Train on the first N training images only.
     public var trainSubset: Int?
@@ -40,6 +55,7 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     public var augment: Bool
     /// Per-epoch validation on the first N test points: clean and PGD-K with the CW loss.
     public var validationSize: Int = 1000
+    /// PGD steps K of the per-epoch validation attack.
     public var validationSteps: Int = 10
     /// Also checkpoint mid-epoch when this many minutes passed since the last checkpoint.
     public var checkpointMinutes: Double = 10
@@ -95,6 +111,7 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     /// `augment`, else the evaluation transform).
     public var imageTransform: ImageTransform { augment ? .randomResizedCrop(size: imageSize) : .evaluation(size: imageSize) }
 
+    /// The learning-rate schedules `--schedule` names.
     public enum ScheduleName: String, Codable, Sendable, CaseIterable {
         /// ×0.1 at each of `lrMilestones` (T/2 and 4T/5 of the iterations in DEAT's Table 1 setting).
         case multistep
@@ -123,9 +140,13 @@ public protocol SettingDefault {
 }
 /// The defaults `TrainingConfig`'s later settings take.
 public enum SettingDefaults {
+    /// `false`.
     public enum Off: SettingDefault { public static var value: Bool { false } }
+    /// One process (no data parallelism).
     public enum OneProcess: SettingDefault { public static var value: Int { 1 } }
+    /// Training in float32.
     public enum Float32: SettingDefault { public static var value: TrainingPrecision { .fp32 } }
+    /// No rotation augmentation (0 degrees).
     public enum NoRotation: SettingDefault { public static var value: Double { 0 } }
     /// deat-p_cifar10.py's --threshold.
     public enum DEATpThreshold: SettingDefault { public static var value: Double { 0.4 } }
@@ -135,7 +156,9 @@ public enum SettingDefaults {
     public enum GradAlignLambda: SettingDefault { public static var value: Double { 0.2 } }
     /// N-FGSM's train.py --unif.
     public enum NFGSMNoise: SettingDefault { public static var value: Double { 2 } }
+    /// No weight averaging (decay 0).
     public enum NoWeightAveraging: SettingDefault { public static var value: Double { 0 } }
+    /// No label smoothing.
     public enum NoLabelSmoothing: SettingDefault { public static var value: Double { 0 } }
     /// ImageNet's 224 × 224 crops.
     public enum ImageNetSide: SettingDefault { public static var value: Int { 224 } }

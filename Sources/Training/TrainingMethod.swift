@@ -6,7 +6,9 @@ import Torch
 
 /// Everything a method may use for one minibatch.
 public struct StepContext {
+    /// The model, in train mode.
     public let model: any Layer
+    /// The optimiser; a method calls `zeroGrad` and `step` itself, once per weight update.
     public let optimizer: SGD
     /// σ per channel, shape [1, C, 1, 1]: ∂L/∂x̃ = ∂L/∂x · σ for the model's internal normalisation.
     public let inputScale: Tensor
@@ -24,6 +26,7 @@ public struct StepContext {
     /// (`TrainingConfig.carryPerturbation`, CarriedPerturbation.swift); nil otherwise.
     public let carried: CarriedPerturbation?
 
+    /// Everything a step may use; the ``Trainer`` builds one per minibatch.
     public init(
         model: any Layer, optimizer: SGD, inputScale: Tensor, epsilon: Double, epoch: Int, generator: Generator, labelSmoothing: Double = 0,
         carried: CarriedPerturbation? = nil
@@ -45,12 +48,17 @@ public struct StepResult: Sendable {
     public var loss: Double
     /// Correct predictions in the forward pass that produced `loss`.
     public var correct: Int
+    /// Examples in the minibatch.
     public var examples: Int
+    /// Forward passes through the model on this minibatch (an attack step counts one).
     public var forwardPasses: Int
+    /// Backward passes on this minibatch: the cost the paper compares methods by.
     public var backwardPasses: Int
     /// ‖∂L/∂x̃‖₁ for the M+ rule (its definition depends on the method, see each method).
     public var gradientMagnitude: Double
 
+    /// A step's result from values already on the host;
+    /// ``summarize(loss:logits:labels:magnitude:forward:backward:)`` builds one from tensors.
     public init(loss: Double, correct: Int, examples: Int, forwardPasses: Int, backwardPasses: Int, gradientMagnitude: Double) {
         (self.loss, self.correct, self.examples) = (loss, correct, examples)
         (self.forwardPasses, self.backwardPasses, self.gradientMagnitude) = (forwardPasses, backwardPasses, gradientMagnitude)

@@ -14,8 +14,12 @@ import Models
 import NN
 import Torch
 
+/// Everything `deat train` does before the first minibatch, as a library call: load the dataset,
+/// build the model from the run's seed and create the ``Trainer``; ``resume()`` is a separate step.
 public struct TrainingRun {
+    /// The training loop, ready to ``Trainer/run(_:)``.
     public let trainer: Trainer
+    /// The model's number of parameters, for the start-up line.
     public let parameterCount: Int
     /// Temp files of interrupted writes that were removed from the directory (rank 0 only).
     public let removedTemporaries: [String]

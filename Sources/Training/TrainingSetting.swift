@@ -2,6 +2,8 @@
 // `deat train --setting` and stored in the config. A setting only supplies defaults
 // (TrainingConfig+Recipes.swift); every option given explicitly still wins.
 
+/// The paper's training settings, chosen with `deat train --setting`; a setting only supplies
+/// defaults, and every option given explicitly still wins.
 public enum TrainingSetting: String, Codable, Sendable, CaseIterable {
     /// Table 1: the DEAT repository's "standard training" scripts: 50 epochs, multistep lr 0.05,
     /// per-epoch validation and model selection.

@@ -2,6 +2,8 @@
 // (parameters), then `running_mean`, `running_var`, `num_batches_tracked` (buffers), in that order.
 import Torch
 
+/// Batch normalisation over channels with PyTorch's state: `weight`, `bias` (parameters), then
+/// `running_mean`, `running_var`, `num_batches_tracked` (buffers).
 public final class BatchNorm2d: Layer {
     public let weight: Tensor
     public let bias: Tensor

@@ -1,6 +1,7 @@
 // Conv2d.swift: a 2-D convolution with PyTorch's parameter names (`weight` [out, in/groups, k, k], `bias`).
 import Torch
 
+/// A 2-D convolution with PyTorch's parameter names: `weight` [out, in/groups, k, k] and `bias` [out].
 public final class Conv2d: Layer {
     public let weight: Tensor
     public let bias: Tensor?

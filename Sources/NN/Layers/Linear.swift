@@ -1,6 +1,7 @@
 // Linear.swift: y = x·Wᵀ + b with PyTorch's names (`weight` [out, in], `bias` [out]).
 import Torch
 
+/// y = x·Wᵀ + b with PyTorch's names: `weight` [out, in] and `bias` [out].
 public final class Linear: Layer {
     public let weight: Tensor
     public let bias: Tensor?

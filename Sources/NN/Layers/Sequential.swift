@@ -1,6 +1,7 @@
 // Sequential.swift: layers applied in order; children are named "0", "1", … as in nn.Sequential.
 import Torch
 
+/// Layers applied in order; its children are named "0", "1", … as in `nn.Sequential`.
 public final class Sequential: Layer {
     public let layers: [any Layer]
     public var training = true

@@ -1,6 +1,7 @@
 // Stateless.swift: layers without tensors of their own (no state_dict keys, as in PyTorch).
 import Torch
 
+/// max(x, 0), element-wise; no `state_dict` keys.
 public final class ReLU: Layer {
     public var training = true
     public init() {}

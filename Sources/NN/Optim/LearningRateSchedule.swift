@@ -3,6 +3,8 @@
 // Each schedule is a pure function of `iteration`, so a resumed run recomputes the same rate.
 import Foundation
 
+/// A learning rate as a pure function of the iteration (minibatch) count, so a resumed run
+/// recomputes the same rate; the reference methods step their rates once per minibatch.
 public protocol LearningRateSchedule: Sendable {
     /// The learning rate for minibatch `iteration` (0-based, counted over the whole run).
     func rate(at iteration: Int) -> Double

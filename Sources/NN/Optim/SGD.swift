@@ -2,6 +2,8 @@
 // decay, momentum buffer initialised to the first gradient, dampening, optional Nesterov.
 import Torch
 
+/// Stochastic gradient descent exactly as `torch.optim.SGD` computes it: coupled weight decay, a
+/// momentum buffer initialised to the first gradient, dampening, optional Nesterov.
 public final class SGD {
     public let parameters: [Tensor]
     /// Learning rate; schedules change it between steps.

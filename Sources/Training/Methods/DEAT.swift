@@ -18,6 +18,9 @@
 import NN
 import Torch
 
+/// Dynamic Efficient Adversarial Training: each minibatch is replayed r times, FREE-style, each
+/// replay's one backward pass updating both δ and the weights; r comes from the ``IterationPolicy``
+/// (M+ for M+DEAT, linear for DEAT-d, fixed for FREE-m).
 public struct DEAT: TrainingMethod {
     public let name: String
     public var policy: IterationPolicy
