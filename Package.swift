@@ -118,6 +118,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // Diagnostics (`--verbose`): the libraries log, only the CLI bootstraps (docs/architecture.md §9, Diagnostics).
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // The PyTorch peers and deat's own bench children (Benchmarks' PeerRunner, ChildProcess).
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        // FilePath, which swift-subprocess's API takes on Linux (its own dependency, named for the import).
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         shimTarget,
@@ -149,7 +153,8 @@ let package = Package(
             name: "Benchmarks",
             dependencies: [
                 "Torch", "NN", "SafeTensors", "Storage", "Models", "DataFormats", "Datasets", "Attacks", "Evaluation", "Training",
-                "Reports", logging,
+                "Reports", logging, .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system", condition: .when(platforms: [.linux])),
             ],
             swiftSettings: swiftSettings),
         .target(

@@ -2,5 +2,5 @@
 // CLI chooses where and from which level (docs/architecture.md §9, Diagnostics).
 import Logging
 
-/// Debug-level: every child's command line and environment overrides, and how it ended.
+/// Debug-level: every child's command line, and how it ended.
 let benchLog = Logger(label: "deat.bench")
