@@ -7,7 +7,7 @@
 //   CTorch ← Torch ← NN ← Models
 //   Storage                                   (Foundation only: atomic files, output directories, fault hook)
 //   Storage ← SafeTensors ← NN                (SafeTensors: Foundation only)
-//   Storage ← DataFetch                       (Foundation and FoundationNetworking only: `deat data fetch`'s
+//   Storage ← DataFetch                       (Foundation, FoundationNetworking and swift-log only: `deat data fetch`'s
 //                                             downloads, resumed and checked; no libtorch)
 //   CZlib, CTurboJPEG, CSpng, Storage ← DataFormats
 //                                             (Foundation only: IDX, CIFAR, pickle, tar, gzip, JPEG, PNG,
@@ -72,6 +72,7 @@ if withCUDA {
 }
 
 let swiftSettings: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 
 let prebuiltShim = env["DEAT_SHIM_LIB"].flatMap { $0.isEmpty ? nil : $0 }
 // The only code that includes libtorch headers; its public header is plain C.
@@ -117,6 +118,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // `swift package generate-documentation` (the DocC catalogs under Sources/*/*.docc; scripts/dev.sh docs).
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
+        // Diagnostics (`--verbose`): the libraries log, only the CLI bootstraps (docs/architecture.md §9, Diagnostics).
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // The PyTorch peers and deat's own bench children (Benchmarks' PeerRunner, ChildProcess).
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        // FilePath, which swift-subprocess's API takes on Linux (its own dependency, named for the import).
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         shimTarget,
@@ -126,7 +133,7 @@ let package = Package(
         .systemLibrary(name: "CSpng", path: "Sources/CSpng", providers: [.apt(["libspng-dev"])]),
         .target(name: "Storage", swiftSettings: swiftSettings),
         .target(name: "SafeTensors", dependencies: ["Storage"], swiftSettings: swiftSettings),
-        .target(name: "DataFetch", dependencies: ["Storage"], swiftSettings: swiftSettings),
+        .target(name: "DataFetch", dependencies: ["Storage", logging], swiftSettings: swiftSettings),
         .target(name: "NN", dependencies: ["Torch", "SafeTensors", "Storage"], swiftSettings: swiftSettings),
         .target(name: "Models", dependencies: ["Torch", "NN", "SafeTensors"], swiftSettings: swiftSettings),
         .target(name: "DataFormats", dependencies: ["CZlib", "CTurboJPEG", "CSpng", "Storage"], swiftSettings: swiftSettings),
@@ -134,11 +141,11 @@ let package = Package(
         .target(name: "Attacks", dependencies: ["Torch", "NN"], swiftSettings: swiftSettings),
         .target(
             name: "Evaluation",
-            dependencies: ["Torch", "NN", "Models", "SafeTensors", "Storage", "DataFormats", "Datasets", "Attacks"],
+            dependencies: ["Torch", "NN", "Models", "SafeTensors", "Storage", "DataFormats", "Datasets", "Attacks", logging],
             swiftSettings: swiftSettings),
         .target(
             name: "Training",
-            dependencies: ["Torch", "NN", "Models", "SafeTensors", "Storage", "DataFormats", "Datasets", "Attacks"],
+            dependencies: ["Torch", "NN", "Models", "SafeTensors", "Storage", "DataFormats", "Datasets", "Attacks", logging],
             swiftSettings: swiftSettings),
         .target(
             name: "Reports",
@@ -148,7 +155,8 @@ let package = Package(
             name: "Benchmarks",
             dependencies: [
                 "Torch", "NN", "SafeTensors", "Storage", "Models", "DataFormats", "Datasets", "Attacks", "Evaluation", "Training",
-                "Reports",
+                "Reports", logging, .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system", condition: .when(platforms: [.linux])),
             ],
             swiftSettings: swiftSettings),
         .target(
@@ -163,7 +171,7 @@ let package = Package(
             dependencies: [
                 "Torch", "NN", "Models", "Storage", "SafeTensors", "DataFormats", "Datasets", "Attacks", "Evaluation", "Training",
                 "Reports", "Benchmarks", "DataFetch",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"), logging,
             ],
             swiftSettings: swiftSettings
         ),

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 swift package dump-package | /usr/bin/python3 -c '
 import json, os, re, sys
 pkg = json.load(sys.stdin)
-system = {"Foundation", "FoundationXML", "FoundationNetworking", "Glibc", "Dispatch", "Darwin", "XCTest", "Testing", "FoundationEssentials"}
+system = {"Foundation", "FoundationXML", "FoundationNetworking", "Glibc", "Dispatch", "Darwin", "XCTest", "Testing", "FoundationEssentials", "System"}
 bad = 0
 for t in pkg["targets"]:
     deps = set()

@@ -3,16 +3,11 @@
 // checked before any timing starts, the thread count is always passed explicitly (`--threads N`,
 // because libtorch's own default differs between deat and PyTorch), and the result is the JSON object
 // the script prints last. A peer that fails is one error line with the tail of its standard error.
-//
-// Children run through ChildProcess: posix_spawn, standard output and error into temporary files (a
-// chatty child never blocks on a full pipe), reaped with wait4, whose ru_maxrss is that child's own
-// peak resident memory (getrusage(RUSAGE_CHILDREN) would give the maximum over every child so far).
-// `deat bench peer` runs deat's own side the same way, so that both sides are measured alike.
+// Children run through ChildProcess (swift-subprocess). Each side reports its own peak resident
+// memory in its result (`peak_rss_kib`, getrusage(RUSAGE_SELF).ru_maxrss: scripts/bench/common.py's
+// emit, ResidentMemory.peakKiB for `deat bench peer-run`), so both sides are measured alike.
 import Foundation
 import Torch
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Runs the PyTorch peer scripts of `deat bench`.
 public struct PeerRunner: Sendable {
@@ -83,18 +78,19 @@ extension PeerRunner {
 /// What a peer printed last: one JSON object, read through typed accessors.
 public struct PeerResult {
     public let json: [String: Any]
-    /// The child's peak resident set size in KiB.
+    /// The child's peak resident set size in KiB, as it reported it.
     public let peakKiB: Int
     /// Who printed it, for error messages ("the PyTorch peer scripts/bench/step.py").
     public let source: String
 
-    /// The last line of `run`'s standard output that is a JSON object.
+    /// The last line of `run`'s standard output that is a JSON object; its `peak_rss_kib` (the
+    /// child's own getrusage) is the peak memory, 0 when it reports none.
     public init(parsing run: ChildRun, from source: String) throws {
         let lines = run.output.split(whereSeparator: \.isNewline).reversed()
         guard let object = lines.lazy.compactMap({ Self.object(String($0)) }).first else {
             throw TorchError("\(source) printed no JSON result\(ChildRun.tail(run.errorOutput).map { ": \($0)" } ?? "")")
         }
-        self.init(json: object, peakKiB: run.peakKiB, source: source)
+        self.init(json: object, peakKiB: Self.number(object[ResidentMemory.resultKey]).map { Int($0) } ?? 0, source: source)
     }
 
     public init(json: [String: Any], peakKiB: Int = 0, source: String) {
@@ -146,62 +142,4 @@ public struct PeerResult {
     }
 
     func missing(_ key: String) -> TorchError { TorchError("\(source)'s result has no \(key) figure") }
-}
-
-/// What a finished child printed, and its own peak resident memory.
-public struct ChildRun: Sendable {
-    public let output: String
-    public let errorOutput: String
-    public let peakKiB: Int
-
-    /// The last non-empty line of `text` (a Python traceback's last line is the exception), shortened.
-    static func tail(_ text: String) -> String? {
-        guard let last = text.split(whereSeparator: \.isNewline).last(where: { !$0.allSatisfy(\.isWhitespace) }) else { return nil }
-        let line = last.trimmingCharacters(in: .whitespaces)
-        return line.count > 300 ? "…" + line.suffix(300) : line
-    }
-}
-
-public enum ChildProcess {
-    /// Runs `executable` with `arguments`, waits for it, and returns its output and peak memory. A
-    /// child that cannot start, exits non-zero or is killed is one error line, starting with `name`
-    /// (default: the executable's file name and first two arguments), with its stderr tail.
-    /// `environment` is added to (and overrides) this process's own.
-    public static func run(_ executable: String, _ arguments: [String], name: String? = nil, environment: [String: String] = [:]) throws -> ChildRun {
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("deat-child-\(getpid())-\(UUID().uuidString)")
-        let outFile = scratch.path + ".out", errFile = scratch.path + ".err"
-        defer {
-            try? FileManager.default.removeItem(atPath: outFile)
-            try? FileManager.default.removeItem(atPath: errFile)
-        }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outFile, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&actions, 2, errFile, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { for p in argv { free(p) } }
-        let name = name ?? ([URL(fileURLWithPath: executable).lastPathComponent] + arguments.prefix(2)).joined(separator: " ")
-        var merged = ProcessInfo.processInfo.environment
-        merged.merge(environment) { _, new in new }
-        let envp: [UnsafeMutablePointer<CChar>?] = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { for p in envp { free(p) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
-        guard spawned == 0 else { throw TorchError("cannot start \(executable): \(String(cString: strerror(spawned)))") }
-        var status: Int32 = 0
-        var usage = rusage()
-        while wait4(pid, &status, 0, &usage) < 0 {
-            guard errno == EINTR else { throw TorchError("wait4 failed for \(name): \(String(cString: strerror(errno)))") }
-        }
-        let output = (try? String(contentsOfFile: outFile, encoding: .utf8)) ?? ""
-        let errorOutput = (try? String(contentsOfFile: errFile, encoding: .utf8)) ?? ""
-        let exitCode = (status >> 8) & 0xFF, signal = status & 0x7F
-        guard signal == 0, exitCode == 0 else {
-            let how = signal != 0 ? "killed by signal \(signal)" : "exit \(exitCode)"
-            throw TorchError("\(name) failed (\(how))\(ChildRun.tail(errorOutput).map { ": \($0)" } ?? "")")
-        }
-        return ChildRun(output: output, errorOutput: errorOutput, peakKiB: Int(usage.ru_maxrss))  // Linux: KiB
-    }
 }

@@ -84,7 +84,7 @@ public struct PeerTraining {
             "epoch_seconds": records.map(\.seconds), "iterations": records.map(\.iterations),
             "backward_passes": records.last?.totalBackwardPasses ?? 0, "images_per_epoch": trainer.state.config.trainSubset ?? 0,
             "train_loss": records.last?.trainLoss ?? 0, "clean": result.cleanAccuracy, "pgd20": result.robustAccuracy,
-            "eval_seconds": Date().timeIntervalSince(started), "threads": Runtime.threads,
+            "eval_seconds": Date().timeIntervalSince(started), "threads": Runtime.threads, ResidentMemory.resultKey: ResidentMemory.peakKiB,
         ]
     }
 }

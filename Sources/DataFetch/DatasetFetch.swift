@@ -74,6 +74,7 @@ public enum DatasetFetch {
                              events: (FetchEvent) -> Void = { _ in }) throws(FetchError) -> FetchReport {
         let directory = directory.standardizedFileURL
         try makeDirectory(directory)
+        fetchLog.debug("\(source.name): \(source.files.count) files into \(directory.path), mirrors \(source.mirrors.map(\.absoluteString).joined(separator: ", "))")
         // Every final name first, so that a file in the way stops the fetch before any download.
         var states: [FetchReport.FileState?] = []
         for file in source.files {
@@ -85,6 +86,7 @@ public enum DatasetFetch {
             events(.verifying(file: file.name))
             let actual = try md5(of: final)
             guard actual == file.md5 else { throw .foreignFile(path: final.path, actual: actual, expected: file.md5) }
+            fetchLog.debug("\(final.path) is already there with the published MD5 \(file.md5)")
             states.append(.present)
         }
         // Then each missing file into its .part, all of them verified before any is renamed.
@@ -108,10 +110,12 @@ public enum DatasetFetch {
     static func download(_ file: DatasetSource.File, from mirrors: [URL], into part: PartFile,
                          events: (FetchEvent) -> Void) throws(FetchError) -> FetchReport.FileState {
         var resumed = false
-        if try part.length() > 0 {
+        let kept = try part.length()
+        if kept > 0 {
             events(.verifying(file: file.name))
             if try md5(of: part.url) == file.md5 { return .resumed }
             resumed = true
+            fetchLog.debug("\(part.url.path) holds \(kept) bytes of an earlier run: resuming with a Range request")
         }
         var attempts: [String] = []
         var mirrorIndex = 0
@@ -149,9 +153,11 @@ public enum DatasetFetch {
                 attempts.append("\(url.absoluteString): HTTP 416 (range not satisfiable) twice")
                 mirrorIndex += 1
             case .httpStatus(let status):
+                fetchLog.debug("\(url.absoluteString) answered HTTP \(status); trying the next mirror")
                 attempts.append("\(url.absoluteString): HTTP \(status)\(status == 404 ? " (not found)" : "")")
                 mirrorIndex += 1
             case .unreachable(let reason):
+                fetchLog.debug("\(url.absoluteString) unreachable (\(reason)); trying the next mirror")
                 attempts.append("\(url.absoluteString): \(reason)")
                 mirrorIndex += 1
             case .broken(let received, let expected, let reason):

@@ -1,4 +1,4 @@
-// RuntimeOptions.swift: options every compute subcommand shares (threads, device, seed).
+// RuntimeOptions.swift: options every compute subcommand shares (threads, device, seed, --verbose).
 import ArgumentParser
 import Foundation
 import Torch
@@ -37,6 +37,7 @@ struct RuntimeOptions: ParsableArguments {
     @Option(help: "libtorch intra-op threads, set explicitly because libtorch's own default may be 1.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Compute device: cpu, cuda or cuda:N (default: cpu).", transform: DeviceChoice.init(parsing:)) var device: DeviceChoice = .cpu
     @Option(help: "Seed for weights, shuffling and every random draw.") var seed: UInt64 = 0
+    @OptionGroup var log: LogOptions
 
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
@@ -45,10 +46,12 @@ struct RuntimeOptions: ParsableArguments {
     /// Applies the thread count and seed, and returns the device (the local rank's GPU for a plain
     /// `cuda`), checked against this libtorch.
     func apply(localRank: Int = 0) throws -> Device {
+        log.bootstrap()
         Runtime.threads = threads
         Runtime.manualSeed(seed)
         let chosen = device.device(localRank: localRank)
         try chosen.validate()
+        Diagnostics.log.debug("\(Runtime.libtorchVersion), \(Runtime.threads) intra-op thread(s), device \(chosen), seed \(seed)")
         return chosen
     }
 }

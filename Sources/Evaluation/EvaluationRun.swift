@@ -115,6 +115,8 @@ public struct EvaluationRun {
             network, channels: kind.isTorchScript ? nil : metadata.normalizeMean?.count ?? 1, named: settings.modelFile.lastPathComponent,
             accepts: points, dataset: dataset.rawValue)
         (images, labels) = try points.batch(0..<points.count)
+        evaluationLog.debug(
+            "model \(settings.modelFile.path) (\(kind.description)); data: \(dataset.rawValue) from \(directory.path), \(points.count) test points; ε = \(epsilon.text) (\(settings.norm.rawValue)); attacks: \(attacks.map(\.name).joined(separator: ", ")); report \(reportFile.path), state \(stateFile.path)")
     }
 
     /// What `run` returns besides the report it wrote.

@@ -151,11 +151,13 @@ public struct RobustnessEvaluator {
             }
             state = saved
             resumed = true
+            evaluationLog.debug("resuming from \(stateFile.path): \(saved.completed.count) of \(attacks.count) attacks done, \(saved.currentDone) points into the next")
             try kept?.reload(brokenBy: state.brokenBy)
         } else {
             let (flags, passes) = try ModelPasses.count { try cleanFlags(counted, images: images, labels: labels) }
             state = EvaluationState(fingerprint: print, clean: flags, cleanPasses: passes, keepsAdversarial: keepAdversarial)
             try stateFile.map(state.save)
+            evaluationLog.debug("clean pass: \(flags.filter { $0 }.count) of \(n) points correctly classified")
         }
         for (a, attack) in attacks.enumerated() where a >= state.completed.count {
             try runAttack(attack, index: a, model: counted, state: &state, kept: &kept, images: images, labels: labels)
@@ -195,6 +197,8 @@ public struct RobustnessEvaluator {
         }
         var outcome = state.current!
         let device = images.device
+        evaluationLog.debug(
+            "attack \(a + 1)/\(attacks.count) \(attack.name): \(pending.count - state.currentDone) of \(pending.count) robust points left to attack, batch size \(batchSize)")
         report(attack, a, done: state.currentDone, total: pending.count, state: state)
         while state.currentDone < pending.count {
             let started = Date()
@@ -234,6 +238,8 @@ public struct RobustnessEvaluator {
             try afterBatch?()
         }
         outcome.robustAfter = state.robust.filter { $0 }.count
+        evaluationLog.debug(
+            "attack \(a + 1)/\(attacks.count) \(attack.name) done: broke \(outcome.broken), \(outcome.robustAfter) points remain robust (\(String(format: "%.1f", outcome.seconds)) s)")
         if outcome.minValue > outcome.maxValue { (outcome.minValue, outcome.maxValue) = (0, 0) }  // attacked nothing
         state.completed.append(outcome)
         state.currentPending = nil

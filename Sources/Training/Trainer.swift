@@ -168,7 +168,10 @@ public final class Trainer {
     }
 
     private func loadCheckpoint() throws -> Bool {
-        guard let saved = try files.loadCheckpoint(model: model, optimizer: optimizer, average: average, carried: carried) else { return false }
+        guard let saved = try files.loadCheckpoint(model: model, optimizer: optimizer, average: average, carried: carried) else {
+            trainingLog.debug("no checkpoint at \(files.checkpoint.path): a fresh start")
+            return false
+        }
         guard saved.config.worldSize == state.config.worldSize else {
             throw TrainingError("\(files.checkpoint.path) was written by \(saved.config.worldSize) process(es); resume it with as many (--nproc-per-node \(saved.config.worldSize)), since the data order depends on it")
         }
@@ -185,6 +188,8 @@ public final class Trainer {
         state.config.keepEpochs = keep
         state.config.checkpointMinutes = minutes
         method.policy = saved.policy
+        trainingLog.debug(
+            "resumed from \(files.checkpoint.path): epoch \(saved.epoch + 1), batch \(saved.batch), \(saved.batchesTrained) minibatches trained so far, iterations \(saved.policy.count(epoch: saved.epoch))")
         return true
     }
 
@@ -281,6 +286,7 @@ public final class Trainer {
         try parallel?.combine(&state, epochEnd: false)
         if isWriter {
             try files.saveCheckpoint(state, model: model, optimizer: optimizer, average: average, carried: carried, metadata: metadata(epoch: epoch))
+            trainingLog.debug("checkpoint written: \(files.checkpoint.path) (epoch \(epoch + 1), after batch \(state.batch))")
         }
     }
 
@@ -295,7 +301,9 @@ public final class Trainer {
             method.policy = state.policy
         }
         let t = state.tally  // every process's totals by now
+        let before = method.policy
         method.policy.endEpoch(trainingAccuracy: Double(t.correct) / Double(max(t.examples, 1)))
+        trainingLog.debug("\(IterationPolicy.decision(epoch: epoch, before: before, after: method.policy))")
         let check = try checkOverfitting(epoch: epoch)
         report(.validating(epoch: epoch))
         // Only the writer validates and writes; the others go on to the next epoch and wait for it
@@ -360,6 +368,7 @@ public final class Trainer {
         // Before the resumable checkpoint: a kill in between redoes the epoch and rewrites this file.
         if state.config.keepEpochs, kept == epoch + 1 { try Checkpoint.save(weights, metadata: meta.entries, to: files.epochModel(epoch + 1)) }
         try files.saveCheckpoint(state, model: model, optimizer: optimizer, average: average, carried: carried, metadata: meta)
+        trainingLog.debug("checkpoint written: \(files.checkpoint.path) (end of epoch \(epoch + 1); next: epoch \(state.epoch + 1))")
         try files.writeLog(state.records)
     }
 

@@ -44,6 +44,8 @@ public struct TrainingRun {
         let dataDirectory = URL(fileURLWithPath: config.dataDirectory)
         let trainSet = try loadImageSet(config.dataset, split: .train, directory: dataDirectory)
         let testSet = try loadImageSet(config.dataset, split: .test, directory: dataDirectory)
+        trainingLog.debug(
+            "data: \(config.dataset.rawValue) from \(dataDirectory.path): \(trainSet.count) training images (using \(config.trainSubset.map { min($0, trainSet.count) } ?? trainSet.count)), \(testSet.count) test images (validating on \(min(config.validationSize, testSet.count))), \(trainSet.channels)×\(trainSet.height)×\(trainSet.width), \(trainSet.classCount) classes")
         let normalization = Normalization.forDataset(config.dataset)
         let input = ModelInput(
             channels: trainSet.channels, height: trainSet.height, width: trainSet.width, classes: trainSet.classCount,
@@ -74,6 +76,8 @@ public struct TrainingRun {
         guard val.classes == train.classes else {
             throw TrainingError("\(root.path): val/ has \(val.classes.count) classes and train/ \(train.classes.count), or other names; both need the same class folders")
         }
+        trainingLog.debug(
+            "data: image folders under \(root.path): \(train.count) training images, \(val.count) validation images, \(train.classes.count) classes (\(train.classes.prefix(5).joined(separator: ", "))\(train.classes.count > 5 ? ", …" : ""))")
         let normalization = Normalization.forDataset(.folder)
         if let side = config.model.requiredImageSide, side != config.imageSize {
             throw TrainingError("\(config.model) needs \(side)×\(side) images; pass --image-size \(side) or use --model small-cnn, resnet18 or resnet50 (any side)")

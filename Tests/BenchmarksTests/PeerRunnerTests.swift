@@ -1,6 +1,6 @@
 // PeerRunnerTests.swift: the one way `deat bench` runs a PyTorch peer: its checks name the fix, it
 // always passes --threads, it reads the JSON object printed last, and a failing peer is one line with
-// the tail of its standard error. Stand-in peers are shell scripts run by /bin/sh; the real peers
+// the tail of its standard error; children run through ChildProcess (swift-subprocess). Stand-in peers are shell scripts run by /bin/sh; the real peers
 // (scripts/bench/step.py, throughput.py) run when Debian's python3-torch is installed.
 import Foundation
 import Testing
@@ -12,7 +12,7 @@ import Torch
 let pythonTorchAvailable = FileManager.default.fileExists(atPath: "/usr/lib/python3/dist-packages/torch/__init__.py")
     && FileManager.default.isExecutableFile(atPath: PeerRunner.defaultPython)
 
-@Suite("Benchmarks: the PyTorch peer runner")
+@Suite("Benchmarks: the PyTorch peer runner", .serialized)
 struct PeerRunnerTests {
     /// Writes `body` as `name` in `dir`, a stand-in peer for `/bin/sh`.
     func peer(_ body: String, _ name: String = "peer.sh", in dir: URL) throws {
@@ -44,7 +44,7 @@ struct PeerRunnerTests {
                 echo 'warming up'
                 echo '{"seconds": 1.0}'
                 echo 'a warning' >&2
-                echo "{\\"args\\": \\"$*\\", \\"seconds\\": 0.25, \\"count\\": 3, \\"list\\": [1, 2.5], \\"nested\\": {\\"x\\": 7}}"
+                echo "{\\"args\\": \\"$*\\", \\"seconds\\": 0.25, \\"count\\": 3, \\"list\\": [1, 2.5], \\"nested\\": {\\"x\\": 7}, \\"peak_rss_kib\\": 4321}"
                 echo ''
                 """, in: dir)
             let result = try PeerRunner(python: "/bin/sh", directory: dir.path, threads: 3).run("peer.sh", ["step", "--batch", "8"])
@@ -54,7 +54,7 @@ struct PeerRunnerTests {
             #expect(try result.double("count") == 3)
             #expect(try result.doubles("list") == [1, 2.5])
             #expect(try result.object("nested").int("x") == 7)
-            #expect(result.peakKiB > 0)
+            #expect(result.peakKiB == 4321)  // the child's own report
             let missing = try #require(throws: TorchError.self) { try result.double("seconds_per_step") }
             #expect(missing.message.contains("has no seconds_per_step figure") && missing.message.contains("peer.sh"))
         }
@@ -101,6 +101,24 @@ struct PeerRunnerTests {
         }
     }
 
+    @Test("a child that cannot start is one line naming it; a non-zero exit without standard error is one line too")
+    func cannotStart() throws {
+        let missing = try #require(throws: TorchError.self) { try ChildProcess.run("/nonexistent/deat", ["bench"]) }
+        #expect(missing.message == missing.oneLine)
+        #expect(missing.message.hasPrefix("cannot start /nonexistent/deat: "))
+        let silent = try #require(throws: TorchError.self) { try ChildProcess.run("/bin/sh", ["-c", "exit 7"], name: "the peer") }
+        #expect(silent.message == "the peer failed (exit 7)")
+    }
+
+    @Test("a chatty child (megabytes on both streams) finishes and its last line is read; the environment is inherited")
+    func chattyChild() throws {
+        setenv("DEAT_CHILD_PROCESS_TEST", "inherited", 1)
+        let run = try ChildProcess.run(
+            "/bin/sh", ["-c", "yes 'progress line' | head -c 3000000; yes 'warning' | head -c 3000000 >&2; echo \"$DEAT_CHILD_PROCESS_TEST\""])
+        #expect(run.output.utf8.count > 3_000_000 && run.errorOutput.utf8.count == 3_000_000)
+        #expect(run.output.hasSuffix("inherited\n"))
+    }
+
     @Test("a child killed by a signal is reported as such")
     func killedChild() throws {
         let error = try #require(throws: TorchError.self) { try ChildProcess.run("/bin/sh", ["-c", "kill -9 $$"]) }
@@ -115,6 +133,7 @@ struct PeerRunnerTests {
         #expect(try OpsBenchmark.peerSeconds(result) > 0)
         #expect(try result.int("threads") == 1)
         #expect(try result.int("ops") == 200)
+        #expect(result.peakKiB > 50_000)  // its own ru_maxrss: an interpreter with torch loaded
     }
 
     @Test("scripts/bench/throughput.py through the runner: one figure per work", .enabled(if: pythonTorchAvailable))

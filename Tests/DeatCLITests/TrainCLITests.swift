@@ -56,6 +56,42 @@ struct TrainCLITests {
         }
     }
 
+    @Test("--verbose puts the data, M+ and checkpoint decisions on standard error at debug level; without it there are none")
+    func verbose() throws {
+        try withTemporaryDirectory { dir in
+            try CLIErrorTableTests.writeFixtures(in: dir)
+            let tiny = ["--dataset", "mnist", "--data-dir", dir.appendingPathComponent("mnist").path, "--batch-size", "4", "--epochs", "3",
+                        "--validation-size", "4", "--threads", "1"]
+            let quiet = try runProcess(deat, ["train"] + tiny + ["--out", dir.appendingPathComponent("quiet").path])
+            try #require(quiet.status == 0, "\(quiet.stderr)")
+            #expect(!quiet.stderr.contains("debug "), "\(quiet.stderr)")
+
+            let out = dir.appendingPathComponent("verbose")
+            let loud = try runProcess(deat, ["train"] + tiny + ["--out", out.path, "--verbose"])
+            try #require(loud.status == 0, "\(loud.stderr)")
+            let lines = loud.stderr.split(separator: "\n").map(String.init)
+            let checkpoint = out.appendingPathComponent("checkpoint.safetensors").path
+            for expected in [
+                "debug deat.cli: libtorch ", "1 intra-op thread(s), device cpu, seed 0",
+                "debug deat.training: data: mnist from \(dir.appendingPathComponent("mnist").path): 16 training images",
+                "debug deat.training: no checkpoint at \(checkpoint): a fresh start",
+                "debug deat.training: epoch 1 ended: M+ sum M = ", "warm-up epoch, count set to 2",
+                "debug deat.training: epoch 2 ended: M+ sum M = ", "reference set to γ·M = 1.01·",
+                "debug deat.training: epoch 3 ended: M+ sum M = ",
+                "debug deat.training: checkpoint written: \(checkpoint) (end of epoch 3; next: epoch 4)",
+            ] {
+                #expect(lines.contains { $0.contains(expected) }, "\(expected)")
+            }
+            // Every diagnostic is a line of its own, and the run's results on standard output are unchanged.
+            #expect(lines.filter { $0.contains("deat.training:") }.allSatisfy { $0.hasPrefix("debug deat.training: ") })
+            #expect(!loud.stdout.contains("debug "))
+
+            let resumed = try runProcess(deat, ["train", "--resume", out.path, "--threads", "1", "--verbose"])
+            try #require(resumed.status == 0, "\(resumed.stderr)")
+            #expect(resumed.stderr.contains("debug deat.training: resumed from \(checkpoint): epoch 4, batch 0, 12 minibatches trained so far"))
+        }
+    }
+
     /// A small M+DEAT run: 3 epochs of 8 minibatches on the first 512 training images.
     func arguments(out: URL) -> [String] {
         ["train", "--train-subset", "512", "--batch-size", "64", "--epochs", "3", "--validation-size", "32", "--threads", "1",

@@ -7,6 +7,7 @@ import argparse
 import gzip
 import json
 import os
+import resource
 import struct
 import sys
 import time
@@ -38,8 +39,11 @@ def parse(p):
 
 
 def emit(result):
-    """Prints the result as the last line of standard output, with the torch version and threads."""
-    result.update({"torch": torch.__version__, "threads": torch.get_num_threads()})
+    """Prints the result as the last line of standard output, with the torch version, threads and
+    this process's peak resident memory (ru_maxrss, KiB on Linux; deat's side reports the same,
+    Sources/Benchmarks/ResidentMemory.swift)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    result.update({"torch": torch.__version__, "threads": torch.get_num_threads(), "peak_rss_kib": peak})
     print(json.dumps(result))
 
 

@@ -23,6 +23,7 @@ struct PeerOptions: ParsableArguments {
     @Option(help: "libtorch intra-op threads, set identically in deat and PyTorch (default: all cores).") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Alternating rounds (deat then PyTorch); the median of each side is reported.") var rounds: Int = 3
     @OptionGroup var peer: PeerScriptOptions
+    @OptionGroup var log: LogOptions
 
     func validate() throws {
         for (name, value) in [("--threads", threads), ("--rounds", rounds)] where value < 1 {
@@ -32,7 +33,9 @@ struct PeerOptions: ParsableArguments {
 
     /// The runner for this thread count; also sets deat's own thread count to it.
     func runner() -> PeerRunner {
+        log.bootstrap()
         Runtime.threads = threads
+        Diagnostics.log.debug("\(Runtime.libtorchVersion), \(Runtime.threads) intra-op thread(s), device cpu")
         return peer.runner(threads: threads)
     }
 

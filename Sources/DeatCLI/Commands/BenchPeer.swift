@@ -19,7 +19,7 @@ struct BenchPeer: ParsableCommand {
         discussion: """
             Fashion-MNIST + SmallCNN on the CPU. A ratio below 1 means deat is faster (time) or smaller (memory). \
             Time per epoch counts the training loop only; images/s is training images per second of it; \
-            peak RSS is each child process's maximum resident set size (wait4's ru_maxrss).
+            peak RSS is each child process's maximum resident set size (its own getrusage ru_maxrss, reported in its result).
             """)
 
     @Option(help: "Comma-separated methods: mplus-deat and/or free-N.") var methods: String = "mplus-deat,free-8"

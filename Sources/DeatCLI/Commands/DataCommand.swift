@@ -44,6 +44,7 @@ struct Fetch: ParsableCommand {
     @Argument(help: "The dataset.") var name: DatasetSource
     @Argument(help: "Directory to store the files in (default: data/NAME under the current directory).") var directory: String?
     @Option(help: ArgumentHelp("Base URL to download from instead of the official sites.", valueName: "url")) var mirror: String?
+    @OptionGroup var log: LogOptions
 
     func validate() throws {
         _ = try mirrorURL()
@@ -61,6 +62,7 @@ struct Fetch: ParsableCommand {
     }
 
     func run() throws {
+        log.bootstrap()
         let source = try mirrorURL().map { name.mirrored(at: $0) } ?? name
         let target = URL(fileURLWithPath: directory ?? "data/\(name.name)")
         let progress = ProgressDisplay()
