@@ -23,12 +23,13 @@ public enum AttackSuite {
         ]
     }
 
-    /// Target classes of the fast suite's APGD-T: the clean-logit ranks 2…4, where almost all of
-    /// APGD-T's successes lie (MALT, docs/attacks.md §10.7).
+    /// Target classes of the fast suite's APGD-T: the first 3 of MALT's ranking, where almost all of
+    /// APGD-T's successes lie (docs/attacks.md §10.7).
     public static let fastTargets = 3
 
-    /// The fast suite (§10.7): AutoAttack's APGD-CE, then APGD-T on the `targets` classes of
-    /// smallest clean logit margin, both dropping each point at its first misclassified iterate.
+    /// The fast suite (§10.7): AutoAttack's APGD-CE, then APGD-T on the first `targets` classes of
+    /// MALT's ranking (margin over its gradient's dual norm), both dropping each point at its first
+    /// misclassified iterate.
     /// Under either norm, as `aa-apgd-ce+t`: both stages exist for L2. `steps` is reduced only for
     /// tests and quick looks, and `targets` only below `fastTargets`.
     public static func fast(epsilon: Double, norm: ThreatNorm = .linf, steps: Int = 100, targets: Int = fastTargets) -> [any Attack] {
@@ -36,6 +37,7 @@ public enum AttackSuite {
         ce.earlyStop = true
         var t = APGDT(epsilon: epsilon, norm: norm, steps: steps, restarts: 1, targets: min(targets, fastTargets))
         t.apgd.earlyStop = true
+        t.ranking = .malt
         return [ce, t]
     }
 
@@ -67,7 +69,7 @@ public enum AttackSuite {
     /// The names `parse` accepts, for help texts.
     public static let helpText = """
         aa-standard (APGD-CE, APGD-T, FAB-T, Square), aa-apgd-ce+t (APGD-CE, APGD-T), \
-        aa-apgd-ce+dlr (APGD-CE, APGD-DLR), fast (APGD-CE, APGD-T on 3 targets, both stopping per point \
+        aa-apgd-ce+dlr (APGD-CE, APGD-DLR), fast (APGD-CE, APGD-T on 3 MALT-ranked targets, both stopping per point \
         at its first break; docs/attacks.md §10.7), or a comma-separated list of those and of fgsm, fgsm-rs, \
         pgd-STEPS[-RESTARTS], cw-STEPS[-RESTARTS], pgd-l2-STEPS, apgd-ce, apgd-dlr, apgd-t, fab-t, square \
         (e.g. pgd-20,aa-standard)

@@ -129,9 +129,10 @@ struct RobustRows {
 
     /// The rounds of APGD-T and FAB-T (§7, §8): for each target rank 2…(targets + 1) of the clean
     /// logits, `restarts` rounds of `attack(restart, clean rows, labels, target classes)`. First
-    /// checks that the K classes allow it: K ≥ `minimumClasses` and 1 ≤ targets ≤ K − 1.
+    /// checks that the K classes allow it: K ≥ `minimumClasses` and 1 ≤ targets ≤ K − 1. `order`
+    /// ([N, K], prediction first, see `targetOrder`) replaces the clean-logit ranking when given.
     mutating func attackTargets(
-        _ targets: Int, restarts: Int, attackName: String, minimumClasses: Int,
+        _ targets: Int, restarts: Int, attackName: String, minimumClasses: Int, order: Tensor? = nil,
         _ attack: (Int, Tensor, Tensor, Tensor) throws -> (broken: Tensor, adversarial: Tensor)
     ) throws {
         let classes = cleanLogits.shape[1]
@@ -140,10 +141,10 @@ struct RobustRows {
                 attack: attackName, requirement: "K ≥ \(minimumClasses) classes and 1 ≤ targets ≤ K − 1",
                 got: "K = \(classes), targets = \(targets)")
         }
-        let ranking = try cleanLogits.sorted(dim: 1, descending: true).indices
+        let ranking = try order ?? cleanLogits.sorted(dim: 1, descending: true).indices
         for rank in 2...(targets + 1) {
             let more = try attackRobust(rounds: restarts) { restart, xs, ys, index in
-                // The rank-th largest clean logit (rank 1 is the prediction, = y on robust points).
+                // The rank-th class of the ranking (rank 1 is the prediction, = y on robust points).
                 try attack(restart, xs, ys, rows(ranking, index).select(dim: 1, index: rank - 1))
             }
             if !more { return }

@@ -23,7 +23,7 @@ struct CheckpointDataOptions: ParsableArguments {
 /// The knobs of the attacks inside AutoAttack and the PGD/CW attacks (`AttackSuite.Options`).
 struct AttackSuiteOptions: ParsableArguments {
     @Option(help: "Iterations of APGD-CE, APGD-T and FAB-T (AutoAttack: 100).") var apgdSteps: Int = 100
-    @Option(help: "Target classes of APGD-T and FAB-T (AutoAttack: 9).") var targets: Int = 9
+    @Option(help: "Target classes of APGD-T and FAB-T (AutoAttack: 9, by logit margin); the fast suite takes the first 3 of MALT's ranking, fewer when this is lower.") var targets: Int = 9
     @Option(help: "Square query budget (AutoAttack: 5000).") var squareQueries: Int = 5000
     @Option(help: "CW loss confidence κ for cw-STEPS attacks.") var cwKappa: Double = 50
     @Option(help: "PGD/CW step size as a fraction of ε (0.25 is 2/255 at ε = 8/255).") var stepFraction: Double = 0.25

@@ -22,7 +22,9 @@ struct FastSuiteTests {
         let model = try tinyConvNet(seed: 8)
         let x = try boxImages(40, seed: 9)
         let y = try predictedLabels(model, x)
-        let plain: [any Attack] = [APGD(epsilon: 0.06, steps: 15), APGDT(epsilon: 0.06, steps: 15, targets: 3)]
+        var targeted = APGDT(epsilon: 0.06, steps: 15, targets: 3)
+        targeted.ranking = .malt
+        let plain: [any Attack] = [APGD(epsilon: 0.06, steps: 15), targeted]
         let fast = AttackSuite.fast(epsilon: 0.06, steps: 15)
         for (p, f) in zip(plain, fast) {
             let reference = try broken(p, model, x, y), stopped = try broken(f, model, x, y)
@@ -31,8 +33,10 @@ struct FastSuiteTests {
             #expect(count > 0 && count < 40, "\(p.name) broke \(count) of 40")
             #expect(stopped.broken == reference.broken, "\(p.name)")
             #expect(stopped.passes.forwards < reference.passes.forwards, "\(p.name): \(stopped.passes) vs \(reference.passes)")
-            // One backward per forward, besides the driver's forward of the 40 clean images.
-            #expect(stopped.passes.forwards == stopped.passes.backwards + 40, "\(p.name): \(stopped.passes)")
+            // One backward per forward, besides the driver's forward of the 40 clean images and,
+            // in APGD-T, MALT's ranking of the 40 (one forward, 9 backwards each).
+            let ranking = p.name == "apgd-t" ? PassCount(forwards: 40, backwards: 9 * 40) : PassCount()
+            #expect(stopped.passes.forwards - ranking.forwards == stopped.passes.backwards - ranking.backwards + 40, "\(p.name): \(stopped.passes)")
         }
     }
 
@@ -60,10 +64,12 @@ struct FastSuiteTests {
         #expect(fast.map(\.name) == ["apgd-ce", "apgd-t"])
         #expect(fast.allSatisfy { $0.parameters["early_stop"] == "true" && $0.parameters["steps"] == "100" })
         #expect(fast[1].parameters["targets"] == "3" && fast[1].parameters["restarts"] == "1")
+        #expect(fast[1].parameters["target_ranking"] == "malt")
         #expect(!AttackSuite.isStandard(fast, epsilon: 0.1))
         // AutoAttack's own stages keep their parameters, so its state files and `isStandard` are unchanged.
         let aa = try AttackSuite.parse("aa-standard", epsilon: 0.1)
-        #expect(aa.allSatisfy { $0.parameters["early_stop"] == nil } && AttackSuite.isStandard(aa, epsilon: 0.1))
+        #expect(aa.allSatisfy { $0.parameters["early_stop"] == nil && $0.parameters["target_ranking"] == nil })
+        #expect(AttackSuite.isStandard(aa, epsilon: 0.1))
         var reduced = AttackSuite.Options()
         (reduced.apgdSteps, reduced.targets) = (20, 2)
         let small = try AttackSuite.parse("pgd-10,fast", epsilon: 0.1, options: reduced)
@@ -75,5 +81,47 @@ struct FastSuiteTests {
         let l2 = try AttackSuite.parse("fast", epsilon: 0.5, norm: .l2)
         #expect(l2.map(\.name) == ["apgd-ce", "apgd-t"] && l2.allSatisfy { $0.parameters["norm"] == "L2" })
         #expect(AttackSuite.helpText.contains("fast ("))
+    }
+
+    @Test("MALT's ranking equals the hand-computed one on a linear model, where ∇(z_y − z_t) = W_y − W_t; K − 1 backwards per robust point")
+    func maltRanking() throws {
+        let linear = try Linear(16, 10, generator: Generator(seed: 3))
+        let model = Sequential([Flatten(), linear])
+        let x = try boxImages(6, side: 4, seed: 5)
+        let y = try predictedLabels(model, x)
+        let logits = try withNoGrad { try model(x) }
+        let byLogit = try logits.sorted(dim: 1, descending: true).indices
+        let (w, z, labels) = (try linear.weight.detached().doubles(), try logits.doubles(), try y.ints())
+        let logitOrder = try byLogit.ints()
+        var differs = false
+        for norm in ThreatNorm.allCases {
+            let (order, passes) = try ModelPasses.count {
+                try maltOrder(model: PassCountingLayer(model), clean: x, labels: y, byLogit: byLogit, norm: norm)
+            }
+            #expect(passes == PassCount(forwards: 6, backwards: 6 * 9), "\(norm)")
+            let got = try order.ints()
+            for i in 0..<6 {
+                let c = labels[i]
+                func distance(_ t: Int) -> Double {
+                    let g = (0..<16).map { w[c * 16 + $0] - w[t * 16 + $0] }
+                    let dual = norm == .linf ? g.map(abs).reduce(0, +) : g.map { $0 * $0 }.reduce(0, +).squareRoot()
+                    return (z[i * 10 + c] - z[i * 10 + t]) / dual
+                }
+                let expected = [c] + (0..<10).filter { $0 != c }.sorted { distance($0) < distance($1) }
+                #expect(Array(got[(i * 10)..<(i * 10 + 10)]) == expected, "\(norm) row \(i)")
+                differs = differs || Array(logitOrder[(i * 10)..<(i * 10 + 10)]) != expected
+            }
+        }
+        // Otherwise the example could not tell MALT's order from AutoAttack's.
+        #expect(differs)
+        // Within APGD-T only the still-robust rows are ranked and paid for: two rows labelled wrongly.
+        let wrong = try Tensor.where(Tensor.arange(0, 6).lt(2), (y + 1).remainder(10), y)
+        let (order, passes) = try ModelPasses.count {
+            let counted = PassCountingLayer(model)
+            let points = try RobustRows(model: counted, clean: x, labels: wrong)
+            return try points.targetOrder(.malt, model: counted, norm: .linf)
+        }
+        #expect(passes == PassCount(forwards: 6 + 4, backwards: 4 * 9))
+        #expect(Array(try order.ints()[..<20]) == Array(logitOrder[..<20]))
     }
 }
