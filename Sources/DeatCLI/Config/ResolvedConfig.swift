@@ -22,9 +22,12 @@ struct ResolvedConfig {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// Writes the file atomically.
+    /// Writes the file atomically, unless it already holds these bytes: a resumed eval or bench
+    /// rewrites nothing it need not (and a full disk then fails on the state it must write).
     func write(to url: URL, rerunHint: String) throws {
-        try AtomicFile.write(Data(yaml(rerunHint: rerunHint).utf8), to: url)
+        let data = Data(yaml(rerunHint: rerunHint).utf8)
+        if (try? Data(contentsOf: url)) == data { return }
+        try AtomicFile.write(data, to: url)
     }
 
     /// The value as a YAML scalar: plain when YAML reads it back as the same text, single-quoted
