@@ -19,7 +19,7 @@
 //   Training, Evaluation ← Reports            (report, charts, checkpoint analysis)
 //   Training, Evaluation, Reports ← Benchmarks (bench paper, the PyTorch peer runner, the deat side of every bench)
 //   everything but Benchmarks ← DEAT        (the umbrella module: `import DEAT` re-exports the libraries)
-//   everything ← DeatCLI (executable `deat`: parse, call, print)
+//   everything, Yams ← DeatCLI (executable `deat`: parse, call, print; Yams reads `--config` files)
 //   SafeTensors, DataFormats, CTurboJPEG, CSpng ← DeatFuzz (executable `deat-fuzz`, no libtorch)
 //
 // Finding libtorch (the tch-rs ladder, read here as mlx-swift reads SPM_CUDA):
@@ -124,6 +124,8 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         // FilePath, which swift-subprocess's API takes on Linux (its own dependency, named for the import).
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        // `--config FILE.yaml` (Sources/DeatCLI/Config, docs/architecture.md §9.5): DeatCLI only.
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         shimTarget,
@@ -172,6 +174,7 @@ let package = Package(
                 "Torch", "NN", "Models", "Storage", "SafeTensors", "DataFormats", "Datasets", "Attacks", "Evaluation", "Training",
                 "Reports", "Benchmarks", "DataFetch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), logging,
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
         ),

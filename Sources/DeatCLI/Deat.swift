@@ -13,6 +13,8 @@ struct Deat: ParsableCommand {
         discussion: """
             deat trains image classifiers on adversarial examples and measures their robustness.
             Images are in [0, 1]; normalisation happens inside the model, so ε is in pixel units.
+            Any command takes its options from a YAML file too: deat train --config FILE.yaml, keys \
+            named as the long options without dashes; options on the command line win.
             """,
         version: Runtime.deatVersion,
         subcommands: [Train.self, Eval.self, Predict.self, Bench.self, ReportCommand.self, Analyze.self, Demo.self, Doctor.self, Info.self, DataCommand.self]
@@ -24,9 +26,21 @@ struct Deat: ParsableCommand {
         // SIGXFSZ; ignored, the write fails with EFBIG and becomes a one-line error like a full disk.
         signal(SIGXFSZ, SIG_IGN)
         var command: ParsableCommand
+        let expanded: ConfigArguments
         do {
-            command = try parseAsRoot(attachingNegativeNumbers(Array(CommandLine.arguments.dropFirst())))
+            expanded = try ConfigArguments(Array(CommandLine.arguments.dropFirst()), root: Deat.self)
         } catch {
+            printError(error)  // the config file's problems: one line naming the file and key
+            Foundation.exit(64)
+        }
+        do {
+            command = try parseAsRoot(attachingNegativeNumbers(expanded.arguments))
+        } catch {
+            // A bad value that came from the config file is the file's error, named by its key.
+            if let file = expanded.file, let key = expanded.key(in: message(for: error)) {
+                printError(ConfigError(file: file.path, key: key, message(for: error)))
+                Foundation.exit(64)
+            }
             exit(withError: error)  // usage errors: argument-parser's message and usage, exit 64
         }
         guard Self.isDeatCommand(command) else {

@@ -46,6 +46,10 @@ struct BenchPaper: ParsableCommand {
             minutes on 2 cores: 5 epochs on the first 10000 training images, validation on 500 test points, evaluation on \
             the first 200 test points. CIFAR defaults are the paper's: PreActResNet-18, ε = 8/255, 50 epochs on all 50000 images, evaluation \
             on all 10000 test points as in Table 1.
+
+            --config FILE.yaml takes options from a YAML file, keys named as the options without dashes \
+            (methods: deat,mplus-deat, epochs: 3); options given on the command line win. OUT/config.yaml holds \
+            the resolved options: `deat bench paper --config OUT/config.yaml` continues the same bench.
             """
     )
 
@@ -105,6 +109,9 @@ struct BenchPaper: ParsableCommand {
         bench.device = device
         let outURL = URL(fileURLWithPath: out ?? "runs/bench-paper-\(dataset.rawValue)")
         try OutputDirectory.prepare(outURL)
+        // The bench's settings as a config file that reruns (continues) it (docs/architecture.md §9.5).
+        let configFile = outURL.appendingPathComponent("config.yaml")
+        try resolvedConfig(bench, out: outURL).write(to: configFile, rerunHint: "deat bench paper --config \(configFile.path)")
         print("deat bench paper: \(dataset.rawValue), \(bench.entries.count) methods → \(outURL.path), \(Runtime.threads) thread(s), \(device)")
         flushOutput()
         var bar: ProgressBar?
@@ -153,5 +160,21 @@ struct BenchPaper: ParsableCommand {
         print(table.markdown())
         print("files: \(outURL.appendingPathComponent("bench.md").path), \(outURL.appendingPathComponent("bench.json").path); "
             + "pictures: deat report \(outURL.path)")
+    }
+}
+
+extension BenchPaper {
+    /// Every option as `bench` resolved it. Left out: an option still unset after the dataset's
+    /// defaults (epochs and the like on CIFAR, ε), which each method's recipe then gives.
+    func resolvedConfig(_ bench: PaperBench, out: URL) -> ResolvedConfig {
+        var e: [(key: String, value: String)] = [("dataset", bench.dataset.rawValue)]
+        if let dataDir { e.append(("data-dir", dataDir)) }
+        if let modelFile { e.append(("model-file", modelFile)) }
+        e += [("methods", bench.entries.map(\.name).joined(separator: ",")), ("setting", bench.setting.rawValue)]
+        let counts = [("epochs", bench.epochs), ("train-subset", bench.trainSubset), ("n", bench.n), ("validation-size", bench.validationSize)]
+        e += counts.compactMap { key, value in value.map { (key, "\($0)") } }
+        if let eps { e.append(("eps", eps.text)) }
+        e += [("select", bench.selection.rawValue), ("eval-batch-size", "\(bench.evalBatchSize)"), ("out", out.path)]
+        return ResolvedConfig(command: "bench paper", entries: e + attackOptions.configEntries + runtime.configEntries)
     }
 }

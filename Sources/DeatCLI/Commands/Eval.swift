@@ -22,6 +22,11 @@ struct Eval: ParsableCommand {
             Attacks run in the given order, each only on the points still robust; a point is broken when a fresh \
             forward pass misclassifies an admissible image (ε + 1e-6, [0, 1], no NaN). Robust accuracy is over all N. \
             Attack sets: \(AttackSuite.helpText).
+
+            --config FILE.yaml takes options from a YAML file, keys named as the options without dashes \
+            (attacks: pgd-20, n: 500); options given on the command line win, the model stays an argument. \
+            Every evaluation writes its resolved options beside its report (MODEL.eval.config.yaml for \
+            MODEL.eval.json): `deat eval MODEL --config MODEL.eval.config.yaml` reruns it.
             """
     )
 
@@ -84,6 +89,9 @@ struct Eval: ParsableCommand {
         for leftover in evaluation.removedTemporaries {
             FileHandle.standardError.write(Data("note: removed \(leftover), a temporary file left by an interrupted write\n".utf8))
         }
+        // The evaluation's settings as a config file that reruns it (docs/architecture.md §9.5).
+        let configFile = evaluation.reportFile.deletingPathExtension().appendingPathExtension("config.yaml")
+        try resolvedConfig(evaluation).write(to: configFile, rerunHint: "deat eval \(model) --config \(configFile.path)")
         let points = evaluation.images.shape[0]
         print("\(evaluation.kind) from \(model): \(points) \(evaluation.dataset.rawValue) test points, \(norm.rawValue) ε = \(evaluation.epsilon.text), attacks \(evaluation.attacks.map(\.name).joined(separator: " → ")), \(runtime.threads) thread(s), \(device)")
         let progress = ProgressDisplay()
@@ -95,6 +103,22 @@ struct Eval: ParsableCommand {
         }
         print(outcome.report.table())
         print("report: \(evaluation.reportFile.path)")
+        print("config: \(configFile.path)")
         if let file = settings.adversarialFile { print("adversarial images: \(file.path)") }
+    }
+}
+
+extension Eval {
+    /// Every option as `evaluation` resolved it: the dataset, ε and files it chose, the defaults.
+    func resolvedConfig(_ evaluation: EvaluationRun) -> ResolvedConfig {
+        var e: [(key: String, value: String)] = [
+            ("attacks", attacks), ("norm", norm.rawValue), ("n", "\(n)"), ("batch-size", "\(batchSize)"),
+            ("report", evaluation.reportFile.path), ("state", evaluation.stateFile.path), ("fresh", "\(fresh)"),
+        ]
+        if let saveAdversarial { e.append(("save-adversarial", saveAdversarial)) }
+        e += [("sweep", "\(sweep)"), ("dataset", evaluation.dataset.rawValue)]
+        if let dataDir = data.dataDir { e.append(("data-dir", dataDir)) }
+        e += [("eps", evaluation.epsilon.text), ("image-size", "\(data.imageSize)")]
+        return ResolvedConfig(command: "eval", entries: e + attackOptions.configEntries + runtime.configEntries)
     }
 }

@@ -32,6 +32,11 @@ struct Train: ParsableCommand {
             The output directory receives checkpoint.safetensors (resume), \
             model.safetensors, best.safetensors (best validation PGD accuracy) and log.jsonl. \
             A killed run continues with `deat train --resume DIR` and ends with the same weights.
+
+            --config FILE.yaml takes options from a YAML file, keys named as the options without dashes \
+            (epochs: 30, lr-milestones: 1/2,4/5); options given on the command line win. Every fresh run \
+            writes its resolved options to config.yaml in its output directory: \
+            `deat train --config DIR/config.yaml --out NEW_DIR` reruns it.
             """
     )
 
@@ -244,6 +249,12 @@ struct Train: ParsableCommand {
         let group = try worker?.join(device: device, backend: distBackend, timeout: distTimeout)
         do {
             let run = try TrainingRun(config: config, directory: directory, device: device, group: group)
+            if resume == nil, worker?.rank ?? 0 == 0 {
+                // A fresh run's settings as a config file that reruns it (docs/architecture.md §9.5).
+                try resolvedConfig(config, directory: directory).write(
+                    to: directory.appendingPathComponent("config.yaml"),
+                    rerunHint: "deat train --config \(directory.appendingPathComponent("config.yaml").path) --out NEW_DIR")
+            }
             try TrainingOutput(run: run, directory: directory, device: device, group: group).train()
         } catch {
             guard let worker else { throw error }
