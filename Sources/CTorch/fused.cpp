@@ -20,6 +20,7 @@ at::Tensor sign_step_composed(const at::Tensor &v, const at::Tensor &g, double s
   return out;
 }
 
+// Whether `other` (v itself included) can be read by the loop: a contiguous float32 CPU tensor of v's shape.
 bool fusable(const at::Tensor &v, const at::Tensor &other) {
   return other.device().is_cpu() && other.scalar_type() == at::kFloat && other.is_contiguous() && other.sizes() == v.sizes();
 }
@@ -41,8 +42,8 @@ dt_tensor *dt_sign_step(const dt_tensor *v, const dt_tensor *g, double step, boo
                         const dt_tensor *high, dt_error *err) {
   DT_PROTECT(err, nullptr, {
     const at::Tensor &a = v->t;
-    bool fused = a.device().is_cpu() && a.scalar_type() == at::kFloat && a.is_contiguous() && fusable(a, g->t)
-        && (low == nullptr || fusable(a, low->t)) && (high == nullptr || fusable(a, high->t));
+    bool fused = fusable(a, a) && fusable(a, g->t) && (low == nullptr || fusable(a, low->t))
+        && (high == nullptr || fusable(a, high->t));
     if (!fused) return dt::wrap(sign_step_composed(a, g->t, step, has_eps, eps, low, high));
     at::Tensor out = at::empty_like(a, at::MemoryFormat::Contiguous);
     const float *pv = a.data_ptr<float>(), *pg = g->t.data_ptr<float>();

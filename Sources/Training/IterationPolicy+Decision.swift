@@ -1,33 +1,31 @@
 // IterationPolicy+Decision.swift: one line saying what the end of an epoch decided about the
-// iteration count, and from which sums: the M+ rule's M, its reference and γ (MPlusRule.swift,
-// docs/methods.md §1.3). The Trainer logs it at debug level (`deat train --verbose`).
+// iteration count, and from which sums. The M+ rule reports its own decision
+// (MPlusController.Decision, MPlusRule.swift, docs/methods.md §1.3); this only words it. The
+// Trainer logs it at debug level (`deat train --verbose`).
 import Foundation
 
 extension IterationPolicy {
-    /// What `after` (the policy once `epoch` ended) decided compared with `before`.
-    static func decision(epoch: Int, before: IterationPolicy, after: IterationPolicy) -> String {
+    static func decision(
+        epoch: Int, before: IterationPolicy, after: IterationPolicy, rule: MPlusController.Decision?
+    ) -> String {
         let heading = "epoch \(epoch + 1) ended:"
-        guard case .mPlus(let b) = before, case .mPlus(let a) = after else {
+        guard let rule else {
             return "\(heading) iterations \(before.count(epoch: epoch)) → \(after.count(epoch: epoch + 1)) (\(after.description))"
         }
         let number = { (x: Double?) in x.map { String(format: "%.6g", $0) } ?? "none" }
-        let m = "M+ sum M = \(number(b.epochSum)) (Σ ‖∂L/∂x̃‖₁ over the epoch's minibatches)"
-        let rule: String
-        switch b.epochsCompleted {
-        case 0:
-            rule = "warm-up epoch, count set to \(a.count)"
-        case 1:
-            rule = "reference set to γ·M = \(b.gamma)·\(number(b.epochSum)) = \(number(a.reference)), count stays \(a.count)"
-        default:
-            if a.count > b.count {
-                let why = b.epochSum > (b.reference ?? .infinity) ? "M > reference \(number(b.reference))" : "n·α < ε"
-                rule = "\(why): count raised \(b.count) → \(a.count), reference now γ·M = \(number(a.reference))"
-            } else if b.count >= b.maximum {
-                rule = "count at its maximum \(b.maximum)"
-            } else {
-                rule = "M ≤ reference \(number(b.reference)): count stays \(a.count)"
-            }
+        let m = { (sum: Double) in "M+ sum M = \(number(sum)) (Σ ‖∂L/∂x̃‖₁ over the epoch's minibatches)" }
+        switch rule {
+        case .warmup(let sum, let count):
+            return "\(heading) \(m(sum)); warm-up epoch, count set to \(count)"
+        case .referenceSet(let sum, let gamma, let reference, let count):
+            return "\(heading) \(m(sum)); reference set to γ·M = \(gamma)·\(number(sum)) = \(number(reference)), count stays \(count)"
+        case .raised(let sum, let reference, let exceeded, let from, let newReference):
+            let why = exceeded ? "M > reference \(number(reference))" : "n·α < ε"
+            return "\(heading) \(m(sum)); \(why): count raised \(from) → \(from + 1), reference now γ·M = \(number(newReference))"
+        case .atMaximum(let sum, let maximum):
+            return "\(heading) \(m(sum)); count at its maximum \(maximum)"
+        case .held(let sum, let reference, let count):
+            return "\(heading) \(m(sum)); M ≤ reference \(number(reference)): count stays \(count)"
         }
-        return "\(heading) \(m); \(rule)"
     }
 }

@@ -51,17 +51,21 @@ public enum IterationPolicy: Codable, Sendable, Equatable, CustomStringConvertib
     }
 
     /// Ends an epoch: the M+ rule, or DEAT-p's accuracy trigger, decides whether the count rises.
-    /// `trainingAccuracy` is the epoch's accuracy on the inputs the reported loss came from.
-    public mutating func endEpoch(trainingAccuracy: Double) {
+    /// `trainingAccuracy` is the epoch's accuracy on the inputs the reported loss came from. Returns
+    /// the M+ rule's decision (nil for the other policies).
+    @discardableResult
+    public mutating func endEpoch(trainingAccuracy: Double) -> MPlusController.Decision? {
         switch self {
         case .mPlus(var controller):
-            controller.endEpoch()
+            let decision = controller.endEpoch()
             self = .mPlus(controller)
+            return decision
         case .accuracyTriggered(let threshold, let maximum, let count):
             // deat-p_cifar10.py: `if train_acc/train_n > args.threshold and nb_replay < args.max_iteration`.
             let raise = trainingAccuracy > threshold && count < maximum
             self = .accuracyTriggered(threshold: threshold, maximum: maximum, count: raise ? count + 1 : count)
-        case .fixed, .linear, .ramp: break
+            return nil
+        case .fixed, .linear, .ramp: return nil
         }
     }
 

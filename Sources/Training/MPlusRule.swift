@@ -76,28 +76,44 @@ public struct MPlusController: Codable, Sendable, Equatable {
         epochSum = m
     }
 
-    /// Applies the rule to the epoch just finished and starts a new sum. Returns true when the count rose.
+    /// What `endEpoch` decided, with the figures it decided from (the epoch's sum M, the reference,
+    /// the counts), so that a log line reports the rule's own decision instead of re-deriving it.
+    public enum Decision: Sendable, Equatable {
+        /// Epoch 0 ended: the count went from its initial value to `count`.
+        case warmup(sum: Double, count: Int)
+        /// Epoch 1 ended: the reference became γ·M; the count stays.
+        case referenceSet(sum: Double, gamma: Double, reference: Double, count: Int)
+        /// The count rose from `from` to `from + 1` because M exceeded `reference` (else because
+        /// n·α < ε); the reference is now `newReference` = γ·M.
+        case raised(sum: Double, reference: Double?, exceeded: Bool, from: Int, newReference: Double)
+        /// The count is at its maximum and stays.
+        case atMaximum(sum: Double, maximum: Int)
+        /// M did not exceed `reference` (and n·α ≥ ε): the count and the reference stay.
+        case held(sum: Double, reference: Double?, count: Int)
+    }
+
+    /// Applies the rule to the epoch just finished and starts a new sum, and says what it decided.
     @discardableResult
-    public mutating func endEpoch() -> Bool {
+    public mutating func endEpoch() -> Decision {
         let m = epochSum
         epochSum = 0
         defer { epochsCompleted += 1 }
         switch epochsCompleted {
         case 0:
-            let before = count
             count = max(count, afterWarmup)
-            return count != before
+            return .warmup(sum: m, count: count)
         case 1:
             reference = gamma * m
-            return false
+            return .referenceSet(sum: m, gamma: gamma, reference: gamma * m, count: count)
         default:
-            guard count < maximum else { return false }
+            guard count < maximum else { return .atMaximum(sum: m, maximum: maximum) }
             let exceeded = m > (reference ?? .infinity)
             let underBudget = minimumBudget.map { Double(count) * $0.stepSize < $0.epsilon } ?? false
-            guard exceeded || underBudget else { return false }
+            guard exceeded || underBudget else { return .held(sum: m, reference: reference, count: count) }
+            let previous = reference
             reference = gamma * m
             count += 1
-            return true
+            return .raised(sum: m, reference: previous, exceeded: exceeded, from: count - 1, newReference: gamma * m)
         }
     }
 }

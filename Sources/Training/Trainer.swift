@@ -302,8 +302,8 @@ public final class Trainer {
         }
         let t = state.tally  // every process's totals by now
         let before = method.policy
-        method.policy.endEpoch(trainingAccuracy: Double(t.correct) / Double(max(t.examples, 1)))
-        trainingLog.debug("\(IterationPolicy.decision(epoch: epoch, before: before, after: method.policy))")
+        let rule = method.policy.endEpoch(trainingAccuracy: Double(t.correct) / Double(max(t.examples, 1)))
+        trainingLog.debug("\(IterationPolicy.decision(epoch: epoch, before: before, after: method.policy, rule: rule))")
         let check = try checkOverfitting(epoch: epoch)
         report(.validating(epoch: epoch))
         // Only the writer validates and writes; the others go on to the next epoch and wait for it

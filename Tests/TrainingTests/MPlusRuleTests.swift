@@ -56,6 +56,26 @@ struct MPlusRuleTests {
         #expect(c.epochSum == 0 && c.epochsCompleted == 4)
     }
 
+    @Test("endEpoch reports the decision it took, with the figures it took it from")
+    func decisions() {
+        var c = MPlusController.deat(gamma: 1.5, maximum: 3)
+        c.accumulate(10)
+        #expect(c.endEpoch() == .warmup(sum: 10, count: 2))
+        c.accumulate(100)
+        #expect(c.endEpoch() == .referenceSet(sum: 100, gamma: 1.5, reference: 150, count: 2))
+        c.accumulate(149)
+        #expect(c.endEpoch() == .held(sum: 149, reference: 150, count: 2))
+        c.accumulate(151)
+        #expect(c.endEpoch() == .raised(sum: 151, reference: 150, exceeded: true, from: 2, newReference: 226.5))
+        c.accumulate(1000)
+        #expect(c.endEpoch() == .atMaximum(sum: 1000, maximum: 3))
+        var steps = MPlusController.attackSteps(gamma: 1.5, maximum: 4, minimumBudget: .init(stepSize: 0.25, epsilon: 1))
+        steps.accumulate(1); steps.endEpoch()
+        steps.accumulate(10); steps.endEpoch()
+        steps.accumulate(1)
+        #expect(steps.endEpoch() == .raised(sum: 1, reference: 15, exceeded: false, from: 1, newReference: 1.5))
+    }
+
     @Test("M+PGD with the n·α < ε clause: n = 0 / 1–2 / 3 / 4 / 5+ is 0, 1, 2, 3, 4 without any rise in magnitude")
     func attackStepsBudget() {
         let controller = MPlusController.attackSteps(
