@@ -117,6 +117,8 @@ extension APGD {
         let n = clean.shape[0]
         let rank = clean.rank
         var s = APGDRows(clean: clean, labels: labels, current: try start(clean, generator: generator))
+        // The L∞ box is the same for every step: computed once per run, not twice per step.
+        s.box = norm == .linf ? try LinfBox(around: clean, epsilon: epsilon) : nil
         var (logits, value, gradient) = try lossAndGradient(model: model, at: s.current) { try loss($0, s.live) }
         try observer?(AttackIterate(restart: restart, step: 0, clean: clean, adversarial: s.current, loss: value))
         var fooled = try misclassified(logits, labels)
@@ -146,6 +148,10 @@ extension APGD {
             let a = i == 0 ? 1.0 : 0.75
             let (current, previous, clean) = (s.current, s.previous, s.clean)
             let next = try withNoGrad {
+                if let box = s.box {
+                    // One fused pass (Tensor.apgdStep), equal to the two lines below with L∞'s box.
+                    return try current.apgdStep(previous: previous, gradient: s.gradient, eta: s.eta, a: a, low: box.lower, high: box.upper)
+                }
                 let z = try project(current + direction(s.gradient) * perExample(s.eta, rank: rank), clean)
                 return try project(current + (z - current) * a + (current - previous) * (1 - a), clean)
             }
@@ -214,6 +220,8 @@ struct APGDRows {
     var improving: Tensor
     /// The rows' positions in the run's batch; nil while every row is still attacked.
     var live: Tensor?
+    /// Under L∞, the rows' box [max(x − ε, 0), min(x + ε, 1)]; nil under L2.
+    var box: LinfBox?
 
     /// Every field starts as `current` (filled in by the run before the first step).
     init(clean: Tensor, labels: Tensor, current: Tensor) {
@@ -233,6 +241,7 @@ struct APGDRows {
             s[keyPath: path] = try rows(self[keyPath: path], keep)
         }
         s.live = try live.map { try rows($0, keep) } ?? keep
+        s.box = try box.map { try LinfBox(lower: rows($0.lower, keep), upper: rows($0.upper, keep)) }
         return s
     }
 }

@@ -20,6 +20,11 @@ struct LinfBox {
         upper = try (clean + epsilon).clamped(max: 1)
     }
 
+    /// A box from its bounds, e.g. some rows of another box.
+    init(lower: Tensor, upper: Tensor) {
+        (self.lower, self.upper) = (lower, upper)
+    }
+
     /// `v` clamped into the box.
     func project(_ v: Tensor) throws -> Tensor {
         try v.clamped(min: lower, max: upper)

@@ -1,6 +1,7 @@
 // AttacksBenchmark.swift: the deat side of `deat bench attacks`: PGD-20 (ε, step ε/4) on the first N
 // Fashion-MNIST test points for a SmallCNN checkpoint, against the same loop in PyTorch
-// (scripts/bench/attacks.py); optionally AutoAttack standard in deat alone (no PyTorch peer).
+// (scripts/bench/attacks.py); optionally AutoAttack standard, stage by stage, in deat and in the reference
+// implementation (fra31/auto-attack, a checkout the user points to; scripts/bench/autoattack_peer.py).
 import Attacks
 import DataFormats
 import Datasets
@@ -49,6 +50,46 @@ public struct AttacksBenchmark {
     /// Seconds and robust points from the peer's result.
     public static func peerFigures(_ result: PeerResult) throws -> (seconds: Double, robust: Int) {
         (try result.double("seconds"), try result.int("robust"))
+    }
+
+    public static let autoAttackPeerScript = "autoattack_peer.py"
+    /// The reference peer's arguments: `reference` is a checkout of fra31/auto-attack.
+    public func autoAttackPeerArguments(reference: String) -> [String] {
+        [checkpoint, "--reference", reference, "--n", String(count), "--batch-size", String(batchSize), "--eps", String(epsilon),
+         "--data-dir", dataDirectory]
+    }
+
+    /// One AutoAttack stage's time on one side: the points it ran on (those still robust before it)
+    /// and the robust points after it, over all N.
+    public struct Stage: Sendable, Equatable {
+        public let name: String
+        public let seconds: Double
+        public let points: Int
+        public let robustAfter: Int
+
+        public init(name: String, seconds: Double, points: Int, robustAfter: Int) {
+            (self.name, self.seconds, self.points, self.robustAfter) = (name, seconds, points, robustAfter)
+        }
+
+        /// Seconds per attacked point: the sides reach a stage with different points left (their random
+        /// draws differ), so stages are compared per point.
+        public var secondsPerPoint: Double { points > 0 ? seconds / Double(points) : 0 }
+    }
+
+    /// deat's stages from an evaluation result.
+    public static func stages(_ result: EvaluationResult) -> [Stage] {
+        result.attacks.map { Stage(name: $0.name, seconds: $0.seconds, points: $0.attacked, robustAfter: $0.robustAfter) }
+    }
+
+    /// The reference peer's stages.
+    public static func peerStages(_ result: PeerResult) throws -> [Stage] {
+        guard let list = result.json["stages"] as? [[String: Any]] else { throw result.missing("stages") }
+        return try list.map { entry in
+            let stage = PeerResult(json: entry, source: result.source)
+            guard let name = entry["name"] as? String else { throw result.missing("stages.name") }
+            return Stage(name: name, seconds: try stage.double("seconds"), points: try stage.int("points"),
+                         robustAfter: try stage.int("robust_after"))
+        }
     }
 
     /// AutoAttack standard on the same points in deat: total seconds and the evaluator's result.

@@ -1,9 +1,13 @@
-// fused.cpp: the one element-wise kernel deat writes itself instead of forwarding to ATen: the
-// signed-gradient step with its clamps, which every L∞ attack and adversarial-training replay runs
-// on every image (docs/benchmarks.md "Where the training loop's time goes"). Composed, it is five
-// ATen ops and four temporaries; fused, one pass and one output.
+// fused.cpp: the element-wise kernels deat writes itself instead of forwarding to ATen, each one pass
+// over memory with one output where the composed ATen ops make several temporaries
+// (docs/benchmarks.md "Where the training loop's time goes"):
+// - the signed-gradient step with its clamps, which every L∞ attack and adversarial-training replay
+//   runs on every image (five ops and four temporaries composed);
+// - APGD's L∞ momentum step (docs/attacks.md §6), twelve ops composed, run on every attacked point in
+//   every iteration of APGD-CE and APGD-T.
 #include <ATen/Parallel.h>
 
+#include <algorithm>
 #include <limits>
 
 #include "internal.h"
@@ -34,6 +38,17 @@ inline float clamp_nan(float a, float lo, float hi) {
   return m < hi ? m : hi;
 }
 
+// APGD's L∞ step, composed exactly as Sources/Attacks/APGD.swift wrote it before the fused loop:
+//   z    = clamp(c + sign(g)·η, low, high)
+//   next = clamp(c + (z − c)·a + (c − p)·(1 − a), low, high)
+at::Tensor apgd_step_composed(const at::Tensor &c, const at::Tensor &p, const at::Tensor &g, const at::Tensor &eta, double a,
+                              const at::Tensor &low, const at::Tensor &high) {
+  std::vector<int64_t> shape(c.dim(), 1);
+  shape[0] = -1;
+  at::Tensor z = (c + g.sign() * eta.reshape(shape)).clamp(low, high);
+  return (c + (z - c) * a + (c - p) * (1 - a)).clamp(low, high);
+}
+
 }  // namespace
 
 extern "C" {
@@ -60,6 +75,41 @@ dt_tensor *dt_sign_step(const dt_tensor *v, const dt_tensor *g, double step, boo
         if (has_eps) r = clamp_nan(r, -e, e);
         if (pl != nullptr || ph != nullptr) r = clamp_nan(r, pl ? pl[i] : -inf, ph ? ph[i] : inf);
         po[i] = r;
+      }
+    });
+    return dt::wrap(out);
+  })
+}
+
+dt_tensor *dt_apgd_step(const dt_tensor *current, const dt_tensor *previous, const dt_tensor *gradient, const dt_tensor *eta,
+                        double a, const dt_tensor *low, const dt_tensor *high, dt_error *err) {
+  DT_PROTECT(err, nullptr, {
+    const at::Tensor &c = current->t;
+    const int64_t n = c.dim() > 0 ? c.size(0) : 0;
+    bool fused = c.dim() > 0 && fusable(c, c) && fusable(c, previous->t) && fusable(c, gradient->t) && fusable(c, low->t)
+        && fusable(c, high->t) && eta->t.device().is_cpu() && eta->t.scalar_type() == at::kFloat && eta->t.is_contiguous()
+        && eta->t.numel() == n;
+    if (!fused) return dt::wrap(apgd_step_composed(c, previous->t, gradient->t, eta->t, a, low->t, high->t));
+    at::Tensor out = at::empty_like(c, at::MemoryFormat::Contiguous);
+    const float *pc = c.data_ptr<float>(), *pp = previous->t.data_ptr<float>(), *pg = gradient->t.data_ptr<float>();
+    const float *pe = eta->t.data_ptr<float>(), *pl = low->t.data_ptr<float>(), *ph = high->t.data_ptr<float>();
+    float *po = out.data_ptr<float>();
+    const int64_t row = n > 0 ? c.numel() / n : 0;
+    // The scalars as libtorch's float kernels see them: a and 1 − a (computed in double, as the
+    // composed form passes it) cast to float once.
+    const float fa = static_cast<float>(a), fb = static_cast<float>(1 - a);
+    at::parallel_for(0, c.numel(), at::internal::GRAIN_SIZE, [&](int64_t begin, int64_t end) {
+      // Row by row, so that η is read once per row rather than found by a division per element.
+      for (int64_t i = begin; i < end;) {
+        const int64_t r = i / row, stop = std::min(end, (r + 1) * row);
+        const float eta_r = pe[r];
+        for (; i < stop; ++i) {
+          const float x = pg[i], ci = pc[i];
+          const float sg = static_cast<float>((0.0f < x) - (x < 0.0f));
+          const float z = clamp_nan(ci + sg * eta_r, pl[i], ph[i]);
+          const float t = ci + (z - ci) * fa;
+          po[i] = clamp_nan(t + (ci - pp[i]) * fb, pl[i], ph[i]);
+        }
       }
     });
     return dt::wrap(out);

@@ -115,6 +115,15 @@ extension Tensor {
         try tensorCall { dt_sign_step(handle, gradient.handle, stepSize, epsilon != nil, epsilon ?? 0, low?.handle, high?.handle, $0) }
     }
 
+    /// APGD's L∞ momentum step (docs/attacks.md §6) in one pass over memory, from `self` (the current
+    /// iterate c) and the previous iterate p: with z = clamp(c + sign(gradient)·η, low, high),
+    /// `clamp(c + (z − c)·a + (c − p)·(1 − a), low, high)`, where `eta` holds one step size per row.
+    /// Equal to those twelve ops composed (CTorch's fused.cpp), which run where the loop does not
+    /// apply (CUDA, other dtypes, non-contiguous layouts).
+    public func apgdStep(previous: Tensor, gradient: Tensor, eta: Tensor, a: Double, low: Tensor, high: Tensor) throws -> Tensor {
+        try tensorCall { dt_apgd_step(handle, previous.handle, gradient.handle, eta.handle, a, low.handle, high.handle, $0) }
+    }
+
     /// `condition ? a : b` element-wise (`torch.where`).
     public static func `where`(_ condition: Tensor, _ a: Tensor, _ b: Tensor) throws -> Tensor {
         try tensorCall { dt_where(condition.handle, a.handle, b.handle, $0) }

@@ -169,6 +169,12 @@ void dt_clamp_tensor_(dt_tensor *t, const dt_tensor *min, const dt_tensor *max, 
 dt_tensor *dt_sign_step(const dt_tensor *v, const dt_tensor *g, double step, bool has_eps, double eps, const dt_tensor *low,
                         const dt_tensor *high, dt_error *err);
 
+/* APGD's L∞ momentum step, fused (docs/attacks.md §6): with z = clamp(c + sign(g)·eta, low, high),
+   clamp(c + (z − c)·a + (c − p)·(1 − a), low, high); eta has one entry per row of c. Bit-identical
+   to those ops composed. */
+dt_tensor *dt_apgd_step(const dt_tensor *current, const dt_tensor *previous, const dt_tensor *gradient, const dt_tensor *eta,
+                        double a, const dt_tensor *low, const dt_tensor *high, dt_error *err);
+
 /* ---- reductions and linear algebra (reduce.cpp) ---- */
 /* dims == NULL / ndims == 0: over all elements. dtype -1: libtorch's default result type. */
 dt_tensor *dt_sum(const dt_tensor *a, const int64_t *dims, size_t ndims, bool keepdim, int32_t dtype, dt_error *err);
