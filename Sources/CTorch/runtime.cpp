@@ -2,6 +2,7 @@
 #include <ATen/Parallel.h>
 #include <ATen/detail/CUDAHooksInterface.h>
 #include <c10/core/GradMode.h>
+#include <dlfcn.h>
 #include <torch/csrc/api/include/torch/version.h>
 
 #include "internal.h"
@@ -25,6 +26,19 @@ const char *dt_version(void) { return TORCH_VERSION; }
 void dt_set_num_threads(int32_t n) { at::set_num_threads(n); }
 
 int32_t dt_get_num_threads(void) { return at::get_num_threads(); }
+
+void dt_serial_thread(void) {
+  // libtorch sets each thread's OpenMP thread count lazily, from the process-wide one, the first time
+  // the thread runs a parallel loop; doing that now and then setting this thread's count to 1 keeps
+  // the setting from being overwritten. omp_set_num_threads changes only the calling thread's count.
+  // It is looked up at run time in the OpenMP runtime libtorch loaded (libgomp, or a wheel's copy),
+  // since the shim is not built with OpenMP; with libtorch's native thread pool there is none, and
+  // nothing to do.
+  using SetThreads = void (*)(int);
+  static const auto set_threads = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "omp_set_num_threads"));
+  at::internal::lazy_init_num_threads();
+  if (set_threads != nullptr) set_threads(1);
+}
 
 void dt_manual_seed(uint64_t seed) { at::manual_seed(seed); }
 

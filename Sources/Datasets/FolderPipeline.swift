@@ -43,6 +43,9 @@ final class FolderPipeline: BatchProducer, @unchecked Sendable {
         running = workers
         for worker in 0..<workers {
             let thread = Thread { [self] in
+                // A serial helper, so that no worker starts an OpenMP team of its own and makes the
+                // training thread's team sleep at its barriers (Runtime.makeThreadSerial).
+                Runtime.makeThreadSerial()
                 self.work()
                 self.markExited()
             }

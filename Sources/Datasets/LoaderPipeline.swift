@@ -167,6 +167,9 @@ final class BatchPipeline: BatchProducer, @unchecked Sendable {
 
     /// The worker: every batch of the epoch in order, unless cancelled first.
     private func produce(_ plan: EpochPlan) {
+        // A serial helper: a parallel loop here would start a second OpenMP team and make the
+        // training thread's team sleep at its barriers (Runtime.makeThreadSerial).
+        Runtime.makeThreadSerial()
         // Grad mode is thread-local and on by default in a new thread: build no graph here.
         withNoGrad {
             do {

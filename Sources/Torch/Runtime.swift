@@ -17,6 +17,19 @@ public enum Runtime {
         set { dt_set_num_threads(Int32(max(1, newValue))) }
     }
 
+    /// Makes libtorch's loops on the calling thread serial, leaving every other thread's as they are.
+    ///
+    /// For helper threads (the data loaders' workers). A helper that runs a loop large enough to be
+    /// parallel starts an OpenMP team of its own; libgomp then manages more threads than there are
+    /// cores, and it cuts the time its threads spin at a barrier from about 300,000 iterations to
+    /// 1,000, for every team, the training thread's included. The training thread's partner then
+    /// sleeps and is woken (a futex round trip) at almost every parallel op: on 2 cores a FREE-8 run
+    /// made about 100 voluntary context switches per replay, and its epoch took 10 % longer than
+    /// with a serial loader (docs/benchmarks.md, "Where the training loop's time goes").
+    public static func makeThreadSerial() {
+        dt_serial_thread()
+    }
+
     /// Seeds libtorch's default generators (CPU and CUDA), like `torch.manual_seed`.
     public static func manualSeed(_ seed: UInt64) {
         dt_manual_seed(seed)

@@ -17,6 +17,37 @@ struct RuntimeTests {
         #expect(Runtime.libtorchVersion.hasPrefix("libtorch "))
     }
 
+    /// Runs `body` on a new thread and returns its result.
+    func onNewThread(_ body: @escaping @Sendable () -> [Int]) -> [Int] {
+        let box = ThreadResult()
+        let thread = Thread {
+            box.value = body()
+            box.done.signal()
+        }
+        thread.start()
+        box.done.wait()
+        return box.value
+    }
+
+    @Test("a helper thread made serial runs libtorch's loops on one thread; the caller's and other threads' counts stay")
+    func serialHelper() {
+        let previous = Runtime.threads
+        defer { Runtime.threads = previous }
+        Runtime.threads = 2  // the process-wide count every new thread starts from
+        // A new thread takes the process-wide count on its first loop; made serial, it has 1, and
+        // keeps 1 after a loop that would otherwise have initialised it to 2.
+        #expect(onNewThread { [Runtime.threads] } == [2])
+        let serial = onNewThread { () -> [Int] in
+            Runtime.makeThreadSerial()
+            let before = Runtime.threads
+            _ = try? (Tensor.ones([100_000]) * 2).sum().item()  // above the grain size: a parallel loop
+            return [before, Runtime.threads]
+        }
+        #expect(serial == [1, 1])
+        #expect(Runtime.threads == 2)  // the calling thread's is untouched
+        #expect(onNewThread { [Runtime.threads] } == [2])  // and so is the count new threads start from
+    }
+
     @Test("the same seed draws the same numbers; another seed draws others")
     func seeded() throws {
         let a = try Tensor.rand([8], generator: Generator(seed: 1)).floats()
@@ -72,4 +103,10 @@ struct RuntimeTests {
         let pages = Int(statm.split(separator: " ")[1]) ?? 0
         return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
     }
+}
+
+/// A helper thread's result, handed back after the semaphore.
+private final class ThreadResult: @unchecked Sendable {
+    var value: [Int] = []
+    let done = DispatchSemaphore(value: 0)
 }

@@ -51,6 +51,9 @@ void dt_tensor_free(dt_tensor *t);
 const char *dt_version(void); /* static string, e.g. "1.13.0" */
 void dt_set_num_threads(int32_t n);
 int32_t dt_get_num_threads(void);
+/* Makes the calling thread's own libtorch loops serial (OpenMP thread count 1 for this thread only),
+   for helper threads such as data loaders: see Runtime.makeThreadSerial. */
+void dt_serial_thread(void);
 void dt_manual_seed(uint64_t seed);
 int32_t dt_cuda_device_count(void);
 void dt_cuda_synchronize(int32_t device, dt_error *err);
