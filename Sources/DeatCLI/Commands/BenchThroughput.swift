@@ -1,8 +1,8 @@
 // BenchThroughput.swift: `deat bench throughput`: images/s of one DEAT replay step and of one PGD
 // attack step, deat's own code against the same eager loop in PyTorch (scripts/bench/throughput.py)
 // on the same device, batch, layout and precision (Benchmarks.ThroughputBenchmark). Made for the GPU;
-// it runs on the CPU too. Rounds alternate deat and PyTorch, so that drift in the machine's load hits
-// both.
+// it runs on the CPU too, where PyTorch runs a second time at deat's allocator settings, as in `deat
+// bench peer`. Rounds alternate deat and PyTorch, so that drift in the machine's load hits both.
 //
 //   deat bench throughput --device cuda --python "$(command -v python3)" [--channels-last] [--autocast bf16]
 import ArgumentParser
@@ -20,7 +20,9 @@ struct BenchThroughput: ParsableCommand {
             A call is one minibatch: r DEAT replays (each one forward, one backward, a signed δ step and an SGD step, \
             ε = 8/255, α = 10/255) or one PGD-K attack in eval mode (K input-gradient steps of 2/255, every iterate checked). \
             Images/s counts batch × r or batch × K per call. Medians over --iters calls, then over --rounds; a ratio above 1 \
-            means deat is faster. Also prints the time a full M+DEAT CIFAR-10 schedule would take at deat's measured rate.
+            means deat is faster. On the CPU the peer runs twice per round: as users run it, and at deat's allocator \
+            settings (MALLOC_MMAP_THRESHOLD_ and MALLOC_TRIM_THRESHOLD_ at 1 GiB, as deat sets them at start-up), with a \
+            ratio for each. Also prints the time a full M+DEAT CIFAR-10 schedule would take at deat's measured rate.
             """)
 
     typealias Work = ThroughputBenchmark.Work
@@ -62,23 +64,35 @@ struct BenchThroughput: ParsableCommand {
         let setup = "\(kind) batch \(batch), \(device), \(channelsLast ? "channels-last" : "NCHW"), \(autocast?.rawValue ?? "fp32")"
         print("deat bench throughput: \(setup), \(runtime.threads) thread(s), \(rounds) round(s) × \(iters) calls, \(Runtime.libtorchVersion)")
         flushOutput()
-        var deat: [Work: [Double]] = [:], torch: [Work: [Double]] = [:]
+        // On the CPU the peer also runs at deat's allocator settings (PeerRunner.equalAllocator), as in
+        // `deat bench peer`: glibc's defaults cost PyTorch page faults that deat avoids.
+        let equal = !noPeer && device == .cpu
+        var deat: [Work: [Double]] = [:], torch: [Work: [Double]] = [:], torchEqual: [Work: [Double]] = [:]
         for round in 0..<rounds {
             for (w, seconds) in try bench.measureDeat(device: device) { deat[w, default: []].append(seconds) }
             if !noPeer {
-                let result = try runner.run(ThroughputBenchmark.peerScript, bench.peerArguments(device: runtime.device.description))
-                for (w, seconds) in try bench.peerSeconds(result) { torch[w, default: []].append(seconds) }
+                let arguments = bench.peerArguments(device: runtime.device.description)
+                for (w, seconds) in try bench.peerSeconds(runner.run(ThroughputBenchmark.peerScript, arguments)) {
+                    torch[w, default: []].append(seconds)
+                }
+                if equal {
+                    let result = try runner.run(ThroughputBenchmark.peerScript, arguments, environment: PeerRunner.equalAllocator)
+                    for (w, seconds) in try bench.peerSeconds(result) { torchEqual[w, default: []].append(seconds) }
+                }
             }
             print("  round \(round + 1)/\(rounds) done")
             flushOutput()
         }
-        print("work".padding(toLength: 30, withPad: " ", startingAt: 0) + "deat img/s   PyTorch img/s   ratio deat/PyTorch (speed)")
+        print("work".padding(toLength: 30, withPad: " ", startingAt: 0) + "deat img/s   PyTorch img/s   ratio deat/PyTorch (speed)"
+            + (equal ? "   PyTorch at deat's allocator   ratio (speed)" : ""))
         for w in workList {
             let d = bench.imagesPerCall(w) / Timing.median(deat[w]!)
             let t = torch[w].map { bench.imagesPerCall(w) / Timing.median($0) }
+            let e = torchEqual[w].map { bench.imagesPerCall(w) / Timing.median($0) }
             let label = w == .deatReplay ? "DEAT replay step (r = \(replays))" : "PGD-\(pgdSteps) attack step"
             print(label.padding(toLength: 30, withPad: " ", startingAt: 0)
-                + String(format: "%10.0f", d) + (t.map { String(format: "   %13.0f   %8.3f", $0, d / $0) } ?? "   –"))
+                + String(format: "%10.0f", d) + (t.map { String(format: "   %13.0f   %8.3f", $0, d / $0) } ?? "   –")
+                + (e.map { String(format: "   %27.0f   %13.3f", $0, d / $0) } ?? ""))
         }
         if let seconds = deat[.deatReplay].map(Timing.median), kind == .preActResNet18 {
             let replayEpoch = bench.replayEpochSeconds(secondsPerCall: seconds)
