@@ -19,7 +19,8 @@ struct PaperBenchTests {
             #expect(throws: (any Error).self, "\(bad)") { try PaperBench.Entry(parsing: bad) }
         }
         let all = try PaperBench.paperMethods.split(separator: ",").map { try PaperBench.Entry(parsing: String($0)) }
-        #expect(all.count == 21)  // Table 1's sixteen rows and five beyond it
+        #expect(all.count == 22)  // Table 1's fifteen rows, DEAT (linear) and FGSM-RS, and five beyond it
+        #expect(all.map(\.name).contains("free-6"))
         let fat = try PaperBench.Entry(parsing: "fat-5")
         #expect(fat.method == .fat && fat.iterations == 5)
         let yopo = try PaperBench.Entry(parsing: "yopo-5")

@@ -41,7 +41,7 @@ struct BenchPaper: ParsableCommand {
         discussion: """
             Writes OUT/<method>/ (a deat train run plus eval-pgd-100.json, eval-pgd-20.json, eval-cw-20.json, eval-aa.json) \
             and OUT/bench.md, OUT/bench.json. Rerunning the same command skips finished methods and evaluations and resumes \
-            an interrupted one. The table has two blocks: Table 1's rows, all of which deat implements (YOPO-5-3 as yopo-5), then \
+            an interrupted one. The table has two blocks: Table 1's fifteen rows (YOPO-5-3 as yopo-5) with DEAT (linear) and FGSM-RS, then \
             DEAT-p, M+FAT, M+Amata, N-FGSM and GradAlign. Fashion-MNIST defaults (SmallCNN, ε = 0.1) keep each method to a few \
             minutes on 2 cores: 5 epochs on the first 10000 training images, validation on 500 test points, evaluation on \
             the first 200 test points. CIFAR defaults are the paper's: PreActResNet-18, ε = 8/255, 50 epochs on all 50000 images, evaluation \
