@@ -196,6 +196,6 @@ let package = Package(
         .testTarget(name: "DeatCLITests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "DataFetchTests", dependencies: ["DataFetch", "DataFormats", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Training", "Evaluation", "Attacks", "Models", "NN", "Torch", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "BenchmarksTests", dependencies: ["Torch", "Benchmarks", "Training", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "BenchmarksTests", dependencies: ["Torch", "Benchmarks", "Training", "Reports", "TestSupport"], swiftSettings: swiftSettings),
     ]
 )

@@ -92,6 +92,8 @@ public struct PaperBench {
         case evaluating(name: String, attacks: String)
         case evaluation(EvaluationProgress)
         case finished(BenchRow, reused: Bool)
+        /// The method's training diverged; its row says where, and the bench goes on.
+        case diverged(BenchRow, TrainingDiverged)
     }
 
     public var dataset: DatasetName
@@ -108,6 +110,8 @@ public struct PaperBench {
     /// Evaluate the first `n` test points; nil: all of them (Table 1 uses the whole CIFAR-10 test set).
     public var n: Int?
     public var epsilon: Double?
+    /// Every method's learning rate (its peak, for cyclic schedules) instead of its recipe's; nil: the recipe's.
+    public var learningRate: Double?
     public var selection = Selection.best
     public var attackOptions = AttackSuite.Options()
     public var evalBatchSize = 250
@@ -139,6 +143,7 @@ public struct PaperBench {
         c.trainSubset = trainSubset
         if let validationSize { c.validationSize = validationSize }
         c.seed = seed
+        if let learningRate { c.learningRate = learningRate }
         if let gamma = entry.gamma { c.gamma = gamma }
         return c
     }
@@ -154,7 +159,21 @@ public struct PaperBench {
             report(.method(name: entry.name, index: index, count: entries.count))
             let config = config(entry)
             let runDirectory = out.appendingPathComponent(entry.name)
-            let trainer = try train(config: config, directory: runDirectory, report: { report(.training(name: entry.name, event: $0)) })
+            let trainer: Trainer
+            do {
+                trainer = try train(config: config, directory: runDirectory, report: { report(.training(name: entry.name, event: $0)) })
+            } catch let diverged as TrainingDiverged {
+                // One method's divergence is a result for its row, not the end of the bench: a rerun
+                // would diverge at the same batch again and never reach the methods after it.
+                var row = BenchRow(method: entry.name, trainMinutes: 0, backwardPasses: 0, epochs: diverged.epoch, iterations: [])
+                row.beyondTableOne = Self.isBeyondTableOne(entry.name)
+                row.diverged = "epoch \(diverged.epoch + 1), batch \(diverged.batch + 1)"
+                rows.append(row)
+                report(.diverged(row, diverged))
+                table = BenchTable(setting: header(config, points: points.count, of: splitSize), rows: rows, deatVersion: Runtime.deatVersion)
+                try write(table, to: out)
+                continue
+            }
             let records = trainer.state.records
             var row = BenchRow(
                 method: entry.name, trainMinutes: (records.last?.totalSeconds ?? 0) / 60,
@@ -181,10 +200,15 @@ public struct PaperBench {
             rows.append(row)
             report(.finished(row, reused: reused))
             table = BenchTable(setting: header(config, points: points.count, of: splitSize), rows: rows, deatVersion: Runtime.deatVersion)
-            try table.json().write(to: out.appendingPathComponent("bench.json"), options: .atomic)
-            try Data(table.markdown().utf8).write(to: out.appendingPathComponent("bench.md"), options: .atomic)
+            try write(table, to: out)
         }
         return table
+    }
+
+    /// OUT/bench.json and OUT/bench.md, each written atomically.
+    func write(_ table: BenchTable, to out: URL) throws {
+        try table.json().write(to: out.appendingPathComponent("bench.json"), options: .atomic)
+        try Data(table.markdown().utf8).write(to: out.appendingPathComponent("bench.md"), options: .atomic)
     }
 
     /// The table's first line. It says whether the evaluation covered the whole test split, as

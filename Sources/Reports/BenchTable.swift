@@ -30,6 +30,9 @@ public struct BenchRow: Codable, Sendable, Equatable {
     ] }
     /// A row of the second block (methods beyond Table 1); nil in a bench.json written before it.
     public var beyondTableOne: Bool?
+    /// Where training diverged (a non-finite loss), e.g. "epoch 5, batch 25": the method was not
+    /// evaluated, and the bench went on with the next one. nil for a method that trained.
+    public var diverged: String?
 
     public init(method: String, trainMinutes: Double, backwardPasses: Int, epochs: Int, iterations: [Int]) {
         self.method = method
@@ -75,7 +78,10 @@ public struct BenchTable: Codable, Sendable, Equatable {
     public var cells: [[String]] {
         let columns = attackColumns
         return rows.map { r in
-            [r.method, String(format: "%.2f", r.trainMinutes), "\(r.backwardPasses)", percent(r.clean)] + columns.map { percent(r[keyPath: $0.value]) }
+            if let diverged = r.diverged {
+                return [r.method, "–", "–", "diverged at \(diverged)"] + columns.map { _ in "–" }
+            }
+            return [r.method, String(format: "%.2f", r.trainMinutes), "\(r.backwardPasses)", percent(r.clean)] + columns.map { percent(r[keyPath: $0.value]) }
         }
     }
 

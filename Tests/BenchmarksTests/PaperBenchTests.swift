@@ -1,9 +1,10 @@
-// PaperBenchTests.swift: the parts of the benchmarks that need no training run: the paper bench's
-// method names and configurations, what each bench asks its PyTorch peer, how `deat bench peer`
-// reads and compares the two sides, and the statistics. (The bench commands end to end are in
-// Tests/DeatCLITests.)
+// PaperBenchTests.swift: the paper bench's method names and configurations, a diverging method
+// (a tiny run), what each bench asks its PyTorch peer, how `deat bench peer` reads and compares the
+// two sides, and the statistics. (The bench commands end to end are in Tests/DeatCLITests.)
 import Foundation
+import Reports
 import Testing
+import TestSupport
 import Training
 @testable import Benchmarks
 
@@ -37,6 +38,31 @@ struct PaperBenchTests {
         let config = bench.config(bench.entries[0])
         #expect(config.epochs == 2 && config.trainSubset == 100 && config.validationSize == 10 && config.seed == 7)
         #expect(config.dataDirectory == "/usr/share/datasets/fashion-mnist")
+    }
+
+    @Test("a method whose training diverges is a row saying where, not evaluated, and the bench goes on to the next",
+          .enabled(if: fashionMNISTAvailable))
+    func divergedMethodIsARow() throws {
+        try withTemporaryDirectory { dir in
+            var bench = PaperBench(dataset: .fashionMNIST, entries: try ["free-1", "free-2"].map { try PaperBench.Entry(parsing: $0) })
+            (bench.epochs, bench.trainSubset, bench.n, bench.validationSize) = (3, 256, 4, 16)
+            bench.learningRate = 1e6  // diverges within the first epochs, as `deat train --lr 1e6` does
+            var diverged: [String] = []
+            let table = try bench.run(out: dir) { event in
+                if case .diverged(let row, _) = event { diverged.append(row.method) }
+            }
+            #expect(diverged == ["free-1", "free-2"])  // the second ran although the first diverged
+            #expect(table.rows.map(\.method) == ["free-1", "free-2"])
+            for row in table.rows {
+                let place = try #require(row.diverged)
+                #expect(place.hasPrefix("epoch ") && place.contains(", batch "), "\(place)")
+                #expect(row.clean == nil && row.autoAttack == nil)
+            }
+            #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("free-1/eval-aa.json").path))
+            let markdown = try String(contentsOf: dir.appendingPathComponent("bench.md"), encoding: .utf8)
+            #expect(markdown.contains("| free-1 | – | – | diverged at epoch "))
+            #expect(try BenchTable.decode(Data(contentsOf: dir.appendingPathComponent("bench.json"))).rows == table.rows)
+        }
     }
 
     @Test("paper bench evaluations: Table 1's PGD-100 besides PGD-20, CW-20 and AutoAttack; the table says which points")

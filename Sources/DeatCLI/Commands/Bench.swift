@@ -145,6 +145,11 @@ struct BenchPaper: ParsableCommand {
                     bar?.finish()
                     bar = nil
                 }
+            case .diverged(_, let error):
+                bar?.finish()
+                bar = nil
+                print("  \(error); not evaluated, the bench goes on")
+                flushOutput()
             case .finished(let row, let reused):
                 bar?.finish()
                 bar = nil
