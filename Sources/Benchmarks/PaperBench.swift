@@ -159,6 +159,12 @@ public struct PaperBench {
             report(.method(name: entry.name, index: index, count: entries.count))
             let config = config(entry)
             let runDirectory = out.appendingPathComponent(entry.name)
+            /// Adds the method's row and rewrites OUT/bench.json and bench.md with it.
+            func record(_ row: BenchRow) throws {
+                rows.append(row)
+                table = BenchTable(setting: header(config, points: points.count, of: splitSize), rows: rows, deatVersion: Runtime.deatVersion)
+                try write(table, to: out)
+            }
             let trainer: Trainer
             do {
                 trainer = try train(config: config, directory: runDirectory, report: { report(.training(name: entry.name, event: $0)) })
@@ -168,10 +174,8 @@ public struct PaperBench {
                 var row = BenchRow(method: entry.name, trainMinutes: 0, backwardPasses: 0, epochs: diverged.epoch, iterations: [])
                 row.beyondTableOne = Self.isBeyondTableOne(entry.name)
                 row.diverged = "epoch \(diverged.epoch + 1), batch \(diverged.batch + 1)"
-                rows.append(row)
                 report(.diverged(row, diverged))
-                table = BenchTable(setting: header(config, points: points.count, of: splitSize), rows: rows, deatVersion: Runtime.deatVersion)
-                try write(table, to: out)
+                try record(row)
                 continue
             }
             let records = trainer.state.records
@@ -197,10 +201,8 @@ public struct PaperBench {
                 default: row.autoAttack = result.robustAccuracy
                 }
             }
-            rows.append(row)
             report(.finished(row, reused: reused))
-            table = BenchTable(setting: header(config, points: points.count, of: splitSize), rows: rows, deatVersion: Runtime.deatVersion)
-            try write(table, to: out)
+            try record(row)
         }
         return table
     }

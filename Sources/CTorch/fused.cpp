@@ -29,6 +29,9 @@ bool fusable(const at::Tensor &v, const at::Tensor &other) {
   return other.device().is_cpu() && other.scalar_type() == at::kFloat && other.is_contiguous() && other.sizes() == v.sizes();
 }
 
+// sign as libtorch computes it: (0 < x) − (x < 0), so sign(±0) = 0.
+inline float libtorch_sign(float x) { return static_cast<float>((0.0f < x) - (x < 0.0f)); }
+
 // min(max(a, lo), hi) with NaN kept, as libtorch's clamp computes it. Only a zero's sign can
 // differ (−0 against +0 is a tie that libtorch's own vector and scalar paths break differently);
 // no result depends on it, since x + δ is the same number.
@@ -68,10 +71,7 @@ dt_tensor *dt_sign_step(const dt_tensor *v, const dt_tensor *g, double step, boo
     const float s = static_cast<float>(step), e = static_cast<float>(eps), inf = std::numeric_limits<float>::infinity();
     at::parallel_for(0, a.numel(), at::internal::GRAIN_SIZE, [&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i) {
-        const float x = pg[i];
-        // sign as libtorch computes it: (0 < x) − (x < 0), so sign(±0) = 0.
-        const float sg = static_cast<float>((0.0f < x) - (x < 0.0f));
-        float r = pv[i] + sg * s;
+        float r = pv[i] + libtorch_sign(pg[i]) * s;
         if (has_eps) r = clamp_nan(r, -e, e);
         if (pl != nullptr || ph != nullptr) r = clamp_nan(r, pl ? pl[i] : -inf, ph ? ph[i] : inf);
         po[i] = r;
@@ -104,9 +104,8 @@ dt_tensor *dt_apgd_step(const dt_tensor *current, const dt_tensor *previous, con
         const int64_t r = i / row, stop = std::min(end, (r + 1) * row);
         const float eta_r = pe[r];
         for (; i < stop; ++i) {
-          const float x = pg[i], ci = pc[i];
-          const float sg = static_cast<float>((0.0f < x) - (x < 0.0f));
-          const float z = clamp_nan(ci + sg * eta_r, pl[i], ph[i]);
+          const float ci = pc[i];
+          const float z = clamp_nan(ci + libtorch_sign(pg[i]) * eta_r, pl[i], ph[i]);
           const float t = ci + (z - ci) * fa;
           po[i] = clamp_nan(t + (ci - pp[i]) * fb, pl[i], ph[i]);
         }

@@ -27,8 +27,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
 from models import SmallCNN  # noqa: E402
 
-# deat's stage names (Sources/Attacks/AttackSuite.swift) for the reference's.
-STAGES = [("apgd-ce", "apgd-ce"), ("apgd-t", "apgd-t"), ("fab-t", "fab-t"), ("square", "square")]
+# AutoAttack standard's stages in order; deat names them the same (Sources/Attacks/AutoAttack.swift).
+STAGES = ["apgd-ce", "apgd-t", "fab-t", "square"]
 
 
 def main():
@@ -56,13 +56,13 @@ def main():
         robust = model(x).argmax(1) == y
     clean = int(robust.sum())
     stages = []
-    for name, reference_name in STAGES:
+    for name in STAGES:
         index = torch.nonzero(robust).flatten()
         points = len(index)
         if points == 0:
             stages.append({"name": name, "seconds": 0.0, "points": 0, "robust_after": 0})
             continue
-        adversary.attacks_to_run = [reference_name]
+        adversary.attacks_to_run = [name]
         start = time.perf_counter()
         with contextlib.redirect_stdout(io.StringIO()):  # the reference prints its checks' warnings
             adversarial = adversary.run_standard_evaluation(x[index], y[index], bs=a.batch_size)

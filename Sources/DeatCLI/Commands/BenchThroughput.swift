@@ -66,19 +66,17 @@ struct BenchThroughput: ParsableCommand {
         flushOutput()
         // On the CPU the peer also runs at deat's allocator settings (PeerRunner.equalAllocator), as in
         // `deat bench peer`: glibc's defaults cost PyTorch page faults that deat avoids.
-        let equal = !noPeer && device == .cpu
-        var deat: [Work: [Double]] = [:], torch: [Work: [Double]] = [:], torchEqual: [Work: [Double]] = [:]
+        let peerEnvironments: [[String: String]] = noPeer ? [] : device == .cpu ? [[:], PeerRunner.equalAllocator] : [[:]]
+        let equal = peerEnvironments.count == 2
+        // deat's seconds per call, and the peer's under each of `peerEnvironments`.
+        var deat: [Work: [Double]] = [:]
+        var peers = [[Work: [Double]]](repeating: [:], count: peerEnvironments.count)
+        let arguments = bench.peerArguments(device: runtime.device.description)
         for round in 0..<rounds {
             for (w, seconds) in try bench.measureDeat(device: device) { deat[w, default: []].append(seconds) }
-            if !noPeer {
-                let arguments = bench.peerArguments(device: runtime.device.description)
-                for (w, seconds) in try bench.peerSeconds(runner.run(ThroughputBenchmark.peerScript, arguments)) {
-                    torch[w, default: []].append(seconds)
-                }
-                if equal {
-                    let result = try runner.run(ThroughputBenchmark.peerScript, arguments, environment: PeerRunner.equalAllocator)
-                    for (w, seconds) in try bench.peerSeconds(result) { torchEqual[w, default: []].append(seconds) }
-                }
+            for (i, environment) in peerEnvironments.enumerated() {
+                let result = try runner.run(ThroughputBenchmark.peerScript, arguments, environment: environment)
+                for (w, seconds) in try bench.peerSeconds(result) { peers[i][w, default: []].append(seconds) }
             }
             print("  round \(round + 1)/\(rounds) done")
             flushOutput()
@@ -87,8 +85,8 @@ struct BenchThroughput: ParsableCommand {
             + (equal ? "   PyTorch at deat's allocator   ratio (speed)" : ""))
         for w in workList {
             let d = bench.imagesPerCall(w) / Timing.median(deat[w]!)
-            let t = torch[w].map { bench.imagesPerCall(w) / Timing.median($0) }
-            let e = torchEqual[w].map { bench.imagesPerCall(w) / Timing.median($0) }
+            let speeds = peers.map { $0[w].map { bench.imagesPerCall(w) / Timing.median($0) } }
+            let (t, e) = (speeds.first ?? nil, speeds.count > 1 ? speeds[1] : nil)
             let label = w == .deatReplay ? "DEAT replay step (r = \(replays))" : "PGD-\(pgdSteps) attack step"
             print(label.padding(toLength: 30, withPad: " ", startingAt: 0)
                 + String(format: "%10.0f", d) + (t.map { String(format: "   %13.0f   %8.3f", $0, d / $0) } ?? "   –")
