@@ -71,6 +71,11 @@ if withCUDA {
     torchLinker.append(.unsafeFlags(["-Xlinker", "--no-as-needed", "-Xlinker", "-ltorch_cuda", "-Xlinker", "--as-needed"]))
 }
 
+// oneDNN's Winograd convolutions (Sources/CTorch/winograd.cpp): built where libtorch is Debian's,
+// which links the system libdnnl whose headers libdnnl-dev installs; other builds leave them out.
+let withOneDNN = customRoot == nil && FileManager.default.fileExists(atPath: "/usr/include/oneapi/dnnl/dnnl.hpp")
+if withOneDNN { torchLinker.append(.linkedLibrary("dnnl")) }
+
 let swiftSettings: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 
@@ -86,7 +91,7 @@ let shimTarget: Target = prebuiltShim == nil
             ] + includeFlags + [
                 "-Wno-unused-parameter", "-Wno-deprecated-declarations",
             ]),
-        ] + (withCUDA ? [.define("DT_WITH_CUDA")] : []),
+        ] + (withCUDA ? [.define("DT_WITH_CUDA")] : []) + (withOneDNN ? [.define("DT_WITH_ONEDNN")] : []),
         linkerSettings: torchLinker)
     : .systemLibrary(name: "CTorch", path: "Sources/CTorchPrebuilt")
 let torchLinkerSettings: [LinkerSetting] = prebuiltShim.map {

@@ -31,6 +31,8 @@ public struct ThroughputBenchmark: Sendable {
     public var channelsLast = false
     /// bfloat16 autocast on both sides (else float32).
     public var bf16 = false
+    /// deat's CPU 3×3 convolutions (PyTorch eager runs direct ones whatever this is).
+    public var convolutions: ConvolutionAlgorithm = .direct
 
     public init(model: ModelKind, batch: Int, work: [Work], replays: Int, pgdSteps: Int, iterations: Int, warmup: Int) {
         (self.model, self.batch, self.work, self.replays) = (model, batch, work, replays)
@@ -83,7 +85,9 @@ public struct ThroughputBenchmark: Sendable {
             case .pgdStep: { _ = try attack.perturb(model: network, images: x, labels: y, generator: gen) }
             }
             let body: () throws -> Void = bf16 ? { try Autocast.run(on: device, dtype: .bfloat16, call) } : call
-            result[w] = try Timing.medianSeconds(iterations: iterations, warmup: warmup, device: device, body)
+            result[w] = try convolutions.run {
+                try Timing.medianSeconds(iterations: iterations, warmup: warmup, device: device, body)
+            }
         }
         return result
     }

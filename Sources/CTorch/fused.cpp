@@ -24,9 +24,17 @@ at::Tensor sign_step_composed(const at::Tensor &v, const at::Tensor &g, double s
   return out;
 }
 
-// Whether `other` (v itself included) can be read by the loop: a contiguous float32 CPU tensor of v's shape.
+// Whether `other` (v itself included) can be read by the loop as one flat array in step with v: a
+// float32 CPU tensor of v's shape and strides, with v dense (no gaps, no overlaps). Contiguous NCHW
+// and channels-last batches both qualify; the output takes the same strides.
+// A size-1 dimension's stride does not matter (a 1-channel batch may carry either format's).
 bool fusable(const at::Tensor &v, const at::Tensor &other) {
-  return other.device().is_cpu() && other.scalar_type() == at::kFloat && other.is_contiguous() && other.sizes() == v.sizes();
+  if (!other.device().is_cpu() || other.scalar_type() != at::kFloat || other.sizes() != v.sizes()
+      || !v.is_non_overlapping_and_dense())
+    return false;
+  for (int64_t d = 0; d < v.dim(); ++d)
+    if (v.size(d) > 1 && other.stride(d) != v.stride(d)) return false;
+  return true;
 }
 
 // sign as libtorch computes it: (0 < x) − (x < 0), so sign(±0) = 0.
@@ -63,7 +71,7 @@ dt_tensor *dt_sign_step(const dt_tensor *v, const dt_tensor *g, double step, boo
     bool fused = fusable(a, a) && fusable(a, g->t) && (low == nullptr || fusable(a, low->t))
         && (high == nullptr || fusable(a, high->t));
     if (!fused) return dt::wrap(sign_step_composed(a, g->t, step, has_eps, eps, low, high));
-    at::Tensor out = at::empty_like(a, at::MemoryFormat::Contiguous);
+    at::Tensor out = at::empty_like(a);
     const float *pv = a.data_ptr<float>(), *pg = g->t.data_ptr<float>();
     const float *pl = low ? low->t.data_ptr<float>() : nullptr, *ph = high ? high->t.data_ptr<float>() : nullptr;
     float *po = out.data_ptr<float>();
@@ -88,9 +96,9 @@ dt_tensor *dt_apgd_step(const dt_tensor *current, const dt_tensor *previous, con
     const int64_t n = c.dim() > 0 ? c.size(0) : 0;
     bool fused = c.dim() > 0 && fusable(c, c) && fusable(c, previous->t) && fusable(c, gradient->t) && fusable(c, low->t)
         && fusable(c, high->t) && eta->t.device().is_cpu() && eta->t.scalar_type() == at::kFloat && eta->t.is_contiguous()
-        && eta->t.numel() == n;
+        && eta->t.numel() == n && (n == 0 || c.stride(0) * n == c.numel());  // each row one block, for η
     if (!fused) return dt::wrap(apgd_step_composed(c, previous->t, gradient->t, eta->t, a, low->t, high->t));
-    at::Tensor out = at::empty_like(c, at::MemoryFormat::Contiguous);
+    at::Tensor out = at::empty_like(c);
     const float *pc = c.data_ptr<float>(), *pp = previous->t.data_ptr<float>(), *pg = gradient->t.data_ptr<float>();
     const float *pe = eta->t.data_ptr<float>(), *pl = low->t.data_ptr<float>(), *ph = high->t.data_ptr<float>();
     float *po = out.data_ptr<float>();

@@ -6,6 +6,9 @@ extern "C" {
 dt_tensor *dt_conv2d(const dt_tensor *x, const dt_tensor *w, const dt_tensor *b, const int64_t *stride,
                      const int64_t *padding, const int64_t *dilation, int64_t groups, dt_error *err) {
   DT_PROTECT(err, nullptr, {
+    at::Tensor y = dt::winograd_conv2d(x->t, w->t, dt::optional(b), dt::ints(stride, 2), dt::ints(padding, 2),
+                                       dt::ints(dilation, 2), groups);
+    if (y.defined()) return dt::wrap(y);
     return dt::wrap(at::conv2d(x->t, w->t, dt::optional(b), dt::ints(stride, 2), dt::ints(padding, 2),
                                dt::ints(dilation, 2), groups));
   })
@@ -41,7 +44,19 @@ dt_tensor *dt_avg_pool2d(const dt_tensor *x, const int64_t *kernel, const int64_
 }
 
 dt_tensor *dt_adaptive_avg_pool2d(const dt_tensor *x, const int64_t *output_size, dt_error *err) {
-  DT_PROTECT(err, nullptr, return dt::wrap(at::adaptive_avg_pool2d(x->t, dt::ints(output_size, 2)));)
+  DT_PROTECT(err, nullptr, {
+    const at::Tensor &t = x->t;
+    // Global pooling of a channels-last batch as a mean over the NHWC view's H·W rows. libtorch's
+    // own (1, 1) pooling hands back an NCHW gradient, so the last ReLU's backward and the last
+    // convolution's backward each convert it back (docs/benchmarks.md "Channels-last on the CPU");
+    // the mean's gradient keeps the NHWC view's layout.
+    if (output_size[0] == 1 && output_size[1] == 1 && t.dim() == 4 && t.size(1) > 1
+        && t.is_contiguous(at::MemoryFormat::ChannelsLast)) {
+      const int64_t n = t.size(0), c = t.size(1);
+      return dt::wrap(t.permute({0, 2, 3, 1}).reshape({n, -1, c}).mean(1).view({n, c, 1, 1}));
+    }
+    return dt::wrap(at::adaptive_avg_pool2d(t, dt::ints(output_size, 2)));
+  })
 }
 
 dt_tensor *dt_dropout(const dt_tensor *x, double p, bool training, dt_error *err) {

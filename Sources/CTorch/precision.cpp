@@ -19,8 +19,13 @@ at::DeviceType device_type(int32_t code) { return code == 1 ? at::kCUDA : at::kC
 
 extern "C" {
 
+// As PyTorch's `t.to(memory_format=…)` (what `module.to(memory_format=…)` calls), not `contiguous`:
+// a tensor with a size-1 dimension (a 1-channel image batch, a conv1 weight [32, 1, 3, 3]) counts as
+// contiguous in both formats, so `contiguous` leaves its NCHW strides, oneDNN reads those as NCHW and
+// runs that convolution, and every later layer in channels-last, with a reorder between them.
+// `to` restrides it whenever its strides do not already suggest `format`.
 dt_tensor *dt_to_memory_format(const dt_tensor *t, int32_t format, dt_error *err) {
-  DT_PROTECT(err, nullptr, return dt::wrap(t->t.contiguous(memory_format(format)));)
+  DT_PROTECT(err, nullptr, return dt::wrap(t->t.to(t->t.options(), false, false, memory_format(format)));)
 }
 
 bool dt_is_channels_last(const dt_tensor *t) {

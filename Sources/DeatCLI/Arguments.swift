@@ -12,6 +12,7 @@ import Training
 
 extension MethodName: ExpressibleByArgument {}
 extension TrainingPrecision: ExpressibleByArgument {}
+extension ConvolutionAlgorithm: ExpressibleByArgument {}
 extension TrainingConfig.ScheduleName: ExpressibleByArgument {}
 extension TrainingSetting: ExpressibleByArgument {}
 

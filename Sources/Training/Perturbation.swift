@@ -26,14 +26,19 @@ struct Box {
     func clip(_ delta: Tensor) throws -> Tensor { try delta.clamped(min: low, max: high) }
 }
 
+/// δ for one minibatch, drawn in row-major order (the same values whatever x's layout) and then laid
+/// out as x is: a channels-last batch gets a channels-last δ, so that x + δ, its gradient and the
+/// fused step all run in one layout (docs/benchmarks.md "Channels-last on the CPU").
 func initialPerturbation(
     _ start: PerturbationStart, like x: Tensor, radius: Double, generator: Generator
 ) throws -> Tensor {
-    switch start {
+    let delta = switch start {
     case .zero: try x.zerosLike()
     case .uniform: try Tensor.uniform(x.shape, low: -radius, high: radius, device: x.device, generator: generator)
     case .smallNormal: try Tensor.randn(x.shape, device: x.device, generator: generator) * 0.001
     }
+    // One channel: both layouts are the same bytes, and either's strides serve.
+    return x.isChannelsLast && x.shape[1] > 1 ? try delta.to(memoryFormat: .channelsLast) : delta
 }
 
 /// One signed-gradient step followed by the ε-ball then the [0, 1] box, in the reference order:

@@ -51,4 +51,38 @@ struct PrecisionTests {
         #expect(throws: TorchError.self) { try Autocast.run(on: .cpu, dtype: .float32) {} }
         #expect(!Autocast.isEnabled(on: .cpu))
     }
+
+    @Test("to(memoryFormat:) restrides a 1-channel tensor, as PyTorch's .to does, so oneDNN reads a conv1 weight as channels-last")
+    func oneChannelRestrided() throws {
+        let w = try Tensor.rand([32, 1, 3, 3])
+        #expect(w.strides == [9, 9, 3, 1])
+        #expect(try w.to(memoryFormat: .channelsLast).strides == [9, 1, 3, 1])
+    }
+
+    @Test("global average pooling of a channels-last batch equals NCHW's, and its gradient stays channels-last")
+    func globalPoolChannelsLast() throws {
+        let x = try Tensor.randn([4, 8, 5, 5], generator: Generator(seed: 6))
+        let nhwc = try x.to(memoryFormat: .channelsLast).requiringGrad()
+        let pooled = try F.adaptiveAvgPool2d(nhwc, outputSize: (1, 1))
+        #expect(pooled.shape == [4, 8, 1, 1])
+        expectClose(try pooled.doubles(), try F.adaptiveAvgPool2d(x, outputSize: (1, 1)).doubles(), rtol: 1e-6, atol: 1e-7)
+        let r = try Tensor.randn([4, 8, 1, 1], generator: Generator(seed: 7))
+        let gradient = try grad(of: (pooled * r).sum(), wrt: nhwc)
+        #expect(gradient.isChannelsLast, "strides \(gradient.strides)")
+        expectClose(try gradient.doubles(), try (r / 25).expanded(to: [4, 8, 5, 5]).doubles(), rtol: 1e-6, atol: 1e-7)
+    }
+
+    @Test("the fused signed step on channels-last tensors equals the composed ops and keeps their layout")
+    func signStepChannelsLast() throws {
+        let g = try Generator(seed: 8)
+        let cl = { (t: Tensor) throws -> Tensor in try t.to(memoryFormat: .channelsLast) }
+        let x = try cl(Tensor.rand([2, 3, 4, 5], generator: g))
+        let delta = try cl(Tensor.uniform([2, 3, 4, 5], low: -0.2, high: 0.2, generator: g))
+        let gradient = try cl(Tensor.randn([2, 3, 4, 5], generator: g))
+        let (low, high) = (try -x, try 1 - x)
+        let fused = try delta.signStep(gradient, stepSize: 0.05, epsilon: 0.1, low: low, high: high)
+        let composed = try (delta + gradient.sign() * 0.05).clamped(min: -0.1, max: 0.1).clamped(min: low, max: high)
+        #expect(fused.isChannelsLast)
+        #expect(try fused.floats() == composed.floats())
+    }
 }

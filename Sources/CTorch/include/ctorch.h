@@ -220,6 +220,8 @@ dt_tensor *dt_scatter_value(const dt_tensor *a, int64_t dim, const dt_tensor *in
 dt_tensor *dt_one_hot(const dt_tensor *a, int64_t num_classes, dt_error *err);
 
 /* ---- neural-network functions (nn.cpp) ---- */
+/* With the calling thread's Winograd switch on (dt_set_winograd), a CPU float32 3×3 stride-1
+   convolution runs through oneDNN's Winograd kernels (winograd.cpp); every other one as before. */
 dt_tensor *dt_conv2d(const dt_tensor *x, const dt_tensor *w, const dt_tensor *b /* nullable */, const int64_t *stride,
                      const int64_t *padding, const int64_t *dilation, int64_t groups, dt_error *err);
 dt_tensor *dt_linear(const dt_tensor *x, const dt_tensor *w, const dt_tensor *b /* nullable */, dt_error *err);
@@ -239,6 +241,16 @@ dt_tensor *dt_nll_loss(const dt_tensor *logp, const dt_tensor *target, int64_t r
 dt_tensor *dt_kl_div(const dt_tensor *input, const dt_tensor *target, int64_t reduction, bool log_target,
                      dt_error *err);
 dt_tensor *dt_mse_loss(const dt_tensor *input, const dt_tensor *target, int64_t reduction, dt_error *err);
+
+/* ---- Winograd convolutions (winograd.cpp) ---- */
+/* Whether this build has them (oneDNN's headers and library were libtorch's own at build time). */
+bool dt_winograd_available(void);
+/* The calling thread's switch, like autocast's; returns the previous state. On stays off when the
+   build has no Winograd kernels. */
+bool dt_set_winograd(bool on);
+bool dt_winograd_enabled(void);
+/* Convolutions the calling thread has run forward through the Winograd kernels so far. */
+uint64_t dt_winograd_forwards(void);
 
 /* ---- autograd (autograd.cpp) ---- */
 void dt_set_requires_grad(dt_tensor *t, bool requires_grad, dt_error *err);

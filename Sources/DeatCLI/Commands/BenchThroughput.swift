@@ -35,6 +35,7 @@ struct BenchThroughput: ParsableCommand {
     @Option(help: "Alternating rounds (deat then PyTorch).") var rounds: Int = 3
     @Flag(help: "Channels-last layout for the model and the batch, on both sides.") var channelsLast = false
     @Option(help: "Mixed precision on both sides: bf16 (default: float32).") var autocast: Precision?
+    @Option(help: "deat's CPU 3×3 stride-1 convolutions: direct (libtorch's kernels, as PyTorch eager) or winograd (oneDNN's Winograd kernels).") var convolutions: ConvolutionAlgorithm = .direct
     @Flag(help: "Measure deat only (no PyTorch peer).") var noPeer = false
     @OptionGroup var peer: PeerScriptOptions
     @OptionGroup var runtime: RuntimeOptions
@@ -59,9 +60,9 @@ struct BenchThroughput: ParsableCommand {
         var bench = ThroughputBenchmark(
             model: workload.model, batch: batch, work: workList, replays: replays, pgdSteps: pgdSteps, iterations: iters,
             warmup: workload.warmup)
-        (bench.channelsLast, bench.bf16) = (channelsLast, autocast == .bf16)
+        (bench.channelsLast, bench.bf16, bench.convolutions) = (channelsLast, autocast == .bf16, convolutions)
         let kind = workload.model
-        let setup = "\(kind) batch \(batch), \(device), \(channelsLast ? "channels-last" : "NCHW"), \(autocast?.rawValue ?? "fp32")"
+        let setup = "\(kind) batch \(batch), \(device), \(channelsLast ? "channels-last" : "NCHW"), \(autocast?.rawValue ?? "fp32"), deat's convolutions \(convolutions)"
         print("deat bench throughput: \(setup), \(runtime.threads) thread(s), \(rounds) round(s) × \(iters) calls, \(Runtime.libtorchVersion)")
         flushOutput()
         // On the CPU the peer also runs at deat's allocator settings (PeerRunner.equalAllocator), as in
