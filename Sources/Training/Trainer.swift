@@ -130,6 +130,10 @@ public final class Trainer {
         }
         carried = config.carryPerturbation ? CarriedPerturbation(batchSize: config.batchSize) : nil
         autocastType = try Self.autocastType(config.autocast)
+        if config.convolutions == .winograd, !ConvolutionAlgorithm.winogradAvailable {
+            throw TrainingError(
+                "this run trains with Winograd convolutions, which this build lacks: apt install libdnnl-dev and rebuild deat")
+        }
         inputScale = try Tensor(normalization.std, shape: [1, normalization.std.count, 1, 1], on: device)
         schedule = Self.schedule(config, iterationsPerEpoch: loader.batchesPerEpoch)
         files = try RunFiles(directory: directory)
@@ -254,8 +258,10 @@ public final class Trainer {
                 seed: Self.batchSeed(state.config.seed, epoch: epoch, batch: index, rank: parallel?.rank ?? 0), device: x.device),
             labelSmoothing: state.config.labelSmoothing, carried: carried)
         let input = state.config.channelsLast ? try x.to(memoryFormat: .channelsLast) : x
-        guard let autocastType else { return try method.step(images: input, labels: y, context: context) }
-        return try Autocast.run(on: x.device, dtype: autocastType) { try method.step(images: input, labels: y, context: context) }
+        return try state.config.convolutions.run {
+            guard let autocastType else { return try method.step(images: input, labels: y, context: context) }
+            return try Autocast.run(on: x.device, dtype: autocastType) { try method.step(images: input, labels: y, context: context) }
+        }
     }
 
     /// Stops on a non-finite loss (every process together), and says whether to checkpoint now

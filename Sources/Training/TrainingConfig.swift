@@ -2,13 +2,14 @@
 // `deat train --resume DIR` rebuilds exactly the same run. Defaults per dataset follow the paper
 // for CIFAR (docs/methods.md §1.2, §2) and deat's own choices for Fashion-MNIST (§8). Settings
 // added after checkpoints were first written (`keepEpochs`, `worldSize`, `channelsLast`,
-// `autocast`, `setting`, `lrMilestones`, `overfittingGuard`, `rotation`, `accuracyThreshold`,
+// `autocast`, `convolutions`, `setting`, `lrMilestones`, `overfittingGuard`, `rotation`, `accuracyThreshold`,
 // `fatTau`, `noiseScale`, `alignmentWeight`, `weightAveraging`, `labelSmoothing`, `imageSize`,
 // `skipBadImages`, `carryPerturbation`) decode to their defaults when an older checkpoint lacks them (`Defaulted`). The
 // defaults themselves: TrainingConfig+Recipes.swift.
 import DataFormats
 import Datasets
 import Models
+import Torch
 
 /// Every setting of a training run, saved in its checkpoints so that a resume rebuilds exactly the
 /// same run. Start from ``TrainingConfig/defaults(method:dataset:epsilon:iterations:setting:model:epochs:)`` and change fields.
@@ -71,6 +72,10 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     @Defaulted<SettingDefaults.Off> public var channelsLast: Bool = false
     /// Mixed precision for the training steps. Validation and evaluation always run in float32.
     @Defaulted<SettingDefaults.Float32> public var autocast: TrainingPrecision = .fp32
+    /// The kernels of the training steps' CPU 3×3 stride-1 convolutions (Torch's ConvolutionAlgorithm);
+    /// validation and evaluation always run libtorch's direct ones. `deat train` picks Winograd on the
+    /// CPU where the build has it.
+    @Defaulted<SettingDefaults.DirectConvolutions> public var convolutions: ConvolutionAlgorithm = .direct
     /// The paper setting whose recipe gave the defaults (TrainingConfig+Recipes.swift).
     @Defaulted<SettingDefaults.StandardSetting> public var setting: TrainingSetting = .standard
     /// Where `multistep` decays by 0.1 (docs/methods.md §2.4).
@@ -146,6 +151,8 @@ public enum SettingDefaults {
     public enum OneProcess: SettingDefault { public static var value: Int { 1 } }
     /// Training in float32.
     public enum Float32: SettingDefault { public static var value: TrainingPrecision { .fp32 } }
+    /// libtorch's own (direct) convolution kernels.
+    public enum DirectConvolutions: SettingDefault { public static var value: ConvolutionAlgorithm { .direct } }
     /// No rotation augmentation (0 degrees).
     public enum NoRotation: SettingDefault { public static var value: Double { 0 } }
     /// deat-p_cifar10.py's --threshold.

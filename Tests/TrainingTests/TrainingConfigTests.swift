@@ -26,6 +26,7 @@ struct TrainingConfigTests {
         #expect(config.worldSize == 1)
         #expect(config.channelsLast == false)
         #expect(config.autocast == .fp32)
+        #expect(config.convolutions == .direct)
         // Written before the settings, the milestones and the overfitting guard: Table 1's run.
         #expect(config.setting == .standard)
         #expect(config.lrMilestones == .halfAndFourFifths)
@@ -45,7 +46,7 @@ struct TrainingConfigTests {
         var config = TrainingConfig.defaults(method: .trades, dataset: .fashionMNIST)
         (config.keepEpochs, config.worldSize, config.channelsLast, config.autocast) = (true, 2, true, precision)
         (config.setting, config.lrMilestones, config.overfittingGuard, config.rotation) = (.fast, .epochs([3, 7]), true, 12.5)
-        (config.weightAveraging, config.labelSmoothing) = (0.9995, 0.1)
+        (config.weightAveraging, config.labelSmoothing, config.convolutions) = (0.9995, 0.1, .winograd)
         let decoded = try JSONDecoder().decode(TrainingConfig.self, from: JSONEncoder().encode(config))
         #expect(decoded == config)
     }

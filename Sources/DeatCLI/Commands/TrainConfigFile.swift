@@ -32,7 +32,7 @@ extension Train {
             ("validation-size", "\(c.validationSize)"), ("augment", toggle(c.augment)), ("rotation", "\(c.rotation)"),
             ("carry-perturbation", toggle(c.carryPerturbation)), ("checkpoint-minutes", "\(c.checkpointMinutes)"),
             ("out", directory.path), ("keep-epochs", "\(c.keepEpochs)"), ("channels-last", "\(c.channelsLast)"),
-            ("autocast", c.autocast.rawValue),
+            ("autocast", c.autocast.rawValue), ("convolutions", c.convolutions.rawValue),
         ]
         if nprocPerNode > 1 { e.append(("nproc-per-node", "\(nprocPerNode)")) }
         if let distBackend { e.append(("dist-backend", distBackend.rawValue)) }
