@@ -159,10 +159,10 @@ at::Tensor forward_pass(const Plan &p, const at::Tensor &x, const at::Tensor &w,
   return y;
 }
 
-at::Tensor backward_data_pass(const Plan &p, const at::Tensor &g, const at::Tensor &w, const at::Tensor &x, bool nhwc) {
+// diff_dst is the output gradient already in the layout the pass reads (one reorder serves both).
+at::Tensor backward_data_pass(const Plan &p, const memory &diff_dst, const at::Tensor &w, const at::Tensor &x, bool nhwc) {
   at::Tensor gx = at::empty(x.sizes(), x.options().memory_format(format_of(nhwc)));
-  at::Tensor keep_g, keep_w, scratch = buffer(p.bwd_data.scratchpad_desc());
-  memory diff_dst = in_layout(g, p.user_dst, p.bwd_data.diff_dst_desc(), keep_g);
+  at::Tensor keep_w, scratch = buffer(p.bwd_data.scratchpad_desc());
   memory wei = in_layout(w, p.user_wei, p.bwd_data.weights_desc(), keep_w);
   Output out(gx, p.user_src, p.bwd_data.diff_src_desc());
   p.bwd_data_prim.execute(cpu_stream(), {{DNNL_ARG_DIFF_DST, diff_dst}, {DNNL_ARG_WEIGHTS, wei}, {DNNL_ARG_DIFF_SRC, out.mem},
@@ -172,13 +172,12 @@ at::Tensor backward_data_pass(const Plan &p, const at::Tensor &g, const at::Tens
   return gx;
 }
 
-std::pair<at::Tensor, at::Tensor> backward_weights_pass(const Plan &p, const at::Tensor &x, const at::Tensor &g,
+std::pair<at::Tensor, at::Tensor> backward_weights_pass(const Plan &p, const at::Tensor &x, const memory &diff_dst,
                                                         const at::Tensor &w, bool has_bias) {
   at::Tensor gw = at::empty(w.sizes(), w.options().memory_format(at::MemoryFormat::Contiguous));
   at::Tensor gb = has_bias ? at::empty({w.size(0)}, w.options()) : at::Tensor();
-  at::Tensor keep_x, keep_g, scratch = buffer(p.bwd_weights.scratchpad_desc());
+  at::Tensor keep_x, scratch = buffer(p.bwd_weights.scratchpad_desc());
   memory src = in_layout(x, p.user_src, p.bwd_weights.src_desc(), keep_x);
-  memory diff_dst = in_layout(g, p.user_dst, p.bwd_weights.diff_dst_desc(), keep_g);
   Output out(gw, p.user_wei, p.bwd_weights.diff_weights_desc());
   std::unordered_map<int, memory> args{
       {DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, diff_dst}, {DNNL_ARG_DIFF_WEIGHTS, out.mem},
@@ -220,8 +219,17 @@ struct WinogradConv2d : public torch::autograd::Function<WinogradConv2d> {
             {ph, pw}, {1, 1}, false, {0, 0}, 1, {need_x, need_w, need_b && has_bias});
       } else {
         const Plan &p = *plan_for(key_for(x, w, has_bias, ph, pw, nhwc));
-        if (need_x) gx = backward_data_pass(p, g, w, x, nhwc);
-        if (need_w || need_b) std::tie(gw, gb) = backward_weights_pass(p, x, g, w, has_bias);
+        // The output gradient in the two passes' layouts: one reorder when they read the same one.
+        at::Tensor keep_data, keep_weights;
+        memory g_data, g_weights;
+        if (need_x) g_data = in_layout(g, p.user_dst, p.bwd_data.diff_dst_desc(), keep_data);
+        if (need_w || need_b) {
+          g_weights = need_x && p.bwd_weights.diff_dst_desc() == p.bwd_data.diff_dst_desc()
+              ? g_data
+              : in_layout(g, p.user_dst, p.bwd_weights.diff_dst_desc(), keep_weights);
+        }
+        if (need_x) gx = backward_data_pass(p, g_data, w, x, nhwc);
+        if (need_w || need_b) std::tie(gw, gb) = backward_weights_pass(p, x, g_weights, w, has_bias);
       }
     }
     return {need_x ? gx : at::Tensor(), need_w ? gw : at::Tensor(), need_b ? gb : at::Tensor(),
