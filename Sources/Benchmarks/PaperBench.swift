@@ -117,6 +117,8 @@ public struct PaperBench {
     public var evalBatchSize = 250
     public var seed: UInt64 = 0
     public var device: Device = .cpu
+    /// The training steps' CPU 3×3 convolutions (evaluation always runs libtorch's direct ones).
+    public var convolutions = ConvolutionAlgorithm.direct
 
     /// Every method's evaluations: the report's key (eval-KEY.json) and the attack list, with
     /// Table 1's PGD-100 besides the PGD-20 most papers quote (docs/methods.md §5).
@@ -143,6 +145,7 @@ public struct PaperBench {
         c.trainSubset = trainSubset
         if let validationSize { c.validationSize = validationSize }
         c.seed = seed
+        c.convolutions = convolutions
         if let learningRate { c.learningRate = learningRate }
         if let gamma = entry.gamma { c.gamma = gamma }
         return c

@@ -20,6 +20,12 @@ public enum ConvolutionAlgorithm: String, Codable, Sendable, CaseIterable {
     /// benchmarks check with it that they ran).
     public static var winogradForwards: UInt64 { dt_winograd_forwards() }
 
+    /// What training on `device` runs by default (`deat train`, `deat bench paper`): Winograd on the
+    /// CPU where this build has it, direct otherwise (on CUDA cuDNN picks its own kernels).
+    public static func fastest(on device: Device) -> ConvolutionAlgorithm {
+        device == .cpu && winogradAvailable ? .winograd : .direct
+    }
+
     /// This thread's current algorithm.
     public static var current: ConvolutionAlgorithm { dt_winograd_enabled() ? .winograd : .direct }
 

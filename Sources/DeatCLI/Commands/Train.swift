@@ -208,7 +208,7 @@ struct Train: ParsableCommand {
         if let checkpointMinutes { c.checkpointMinutes = checkpointMinutes }
         c.channelsLast = channelsLast
         if let autocast { c.autocast = autocast }
-        c.convolutions = convolutions ?? (runtime.device == .cpu && ConvolutionAlgorithm.winogradAvailable ? .winograd : .direct)
+        c.convolutions = convolutions ?? .fastest(on: runtime.device.device())
         c.seed = runtime.seed
         return c
     }
