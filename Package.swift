@@ -71,7 +71,7 @@ if withCUDA {
     torchLinker.append(.unsafeFlags(["-Xlinker", "--no-as-needed", "-Xlinker", "-ltorch_cuda", "-Xlinker", "--as-needed"]))
 }
 
-// oneDNN's Winograd convolutions (Sources/CTorch/winograd.cpp): built where libtorch is Debian's,
+// deat's own oneDNN convolutions (Sources/CTorch/onednn_conv.cpp: Winograd, blocked activations): built where libtorch is Debian's,
 // which links the system libdnnl whose headers libdnnl-dev installs; other builds leave them out.
 let withOneDNN = customRoot == nil && FileManager.default.fileExists(atPath: "/usr/include/oneapi/dnnl/dnnl.hpp")
 if withOneDNN { torchLinker.append(.linkedLibrary("dnnl")) }

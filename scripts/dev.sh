@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.."
 # same libtorch 1.13) is the test oracle and benchmark peer, never part of the product.
 # libturbojpeg0-dev, libspng-dev: the JPEG and PNG decoders of `--dataset folder`.
 # libdnnl-dev: the headers of the oneDNN that Debian's libtorch runs on, for deat's Winograd
-# convolutions (Sources/CTorch/winograd.cpp; `--convolutions winograd`).
+# convolutions (Sources/CTorch/onednn_conv.cpp; `--convolutions winograd`).
 # libcurl4-openssl-dev: libcurl, which FoundationNetworking's URLSession (`deat data fetch`) runs on;
 # the -dev package for libcurl.so, which a --static-swift-stdlib link (scripts/gpu/package.sh) needs.
 PACKAGES=(libtorch-dev libgloo-dev libopenblas0-pthread dataset-fashion-mnist zlib1g-dev libturbojpeg0-dev libspng-dev libcurl4-openssl-dev libdnnl-dev python3-torch python3-numpy)

@@ -74,10 +74,14 @@ inline c10::optional<at::Generator> generator(dt_generator *g) {
   return g->g;
 }
 
-// winograd.cpp: whether this build has oneDNN's Winograd kernels, and the convolution through them,
-// or an undefined tensor when the thread's switch is off or the convolution does not qualify.
+// onednn_conv.cpp: whether this build has oneDNN's Winograd kernels, and the convolution through them,
+// or an undefined tensor when the thread's switch is off or the convolution does not qualify; the same
+// for convolutions whose input and/or output stay in oneDNN's blocked layout ([N, C/16, H, W, 16]).
 bool winograd_available();
 at::Tensor winograd_conv2d(const at::Tensor &x, const at::Tensor &w, const c10::optional<at::Tensor> &bias,
                            at::IntArrayRef stride, at::IntArrayRef padding, at::IntArrayRef dilation, int64_t groups);
+bool blocked_conv_available();
+at::Tensor blocked_conv2d(const at::Tensor &x, const at::Tensor &w, const c10::optional<at::Tensor> &bias,
+                          at::IntArrayRef stride, at::IntArrayRef padding, bool src_blocked, bool dst_blocked);
 
 }  // namespace dt

@@ -36,7 +36,21 @@ public final class SmallCNN: SplitAtFirstLayer {
 
     /// Logits for images in [0, 1], shape [N, C, H, W].
     public func callAsFunction(_ input: Tensor) throws -> Tensor {
-        try rest(firstLayer(input))
+        if let logits = try blockedForward(input) { return logits }
+        return try rest(firstLayer(input))
+    }
+
+    /// `rest(firstLayer(input))` with conv1's and conv2's outputs (and their ReLUs and gradients)
+    /// kept in oneDNN's blocked layout: the same kernels and values bit for bit, without the
+    /// reorders libtorch's NCHW tensors cost around each convolution, a fifth of a training replay
+    /// (docs/benchmarks.md "Blocked activations"). nil where it does not apply: a channels-last
+    /// model (which runs oneDNN's NHWC kernels), not CPU float32, autocast, no oneDNN in this build.
+    private func blockedForward(_ input: Tensor) throws -> Tensor? {
+        guard !conv2.weight.isChannelsLast, let a1 = try conv1(normalize(input), from: .nchw, to: .blocked),
+              let a2 = try conv2(F.relu(a1), from: .blocked, to: .blocked),
+              let a3 = try conv3(F.relu(a2), from: .blocked, to: .nchw)
+        else { return nil }
+        return try classify(a3)
     }
 
     /// conv1 of the normalised images, before its ReLU.
@@ -45,10 +59,12 @@ public final class SmallCNN: SplitAtFirstLayer {
     }
 
     public func rest(_ firstLayerOutput: Tensor) throws -> Tensor {
-        var x = try F.relu(firstLayerOutput)
-        x = try F.relu(conv2(x))
-        x = try F.relu(conv3(x))
-        x = try F.adaptiveAvgPool2d(x, outputSize: (1, 1)).flattened(from: 1)
-        return try fc(x)
+        let x = try F.relu(conv2(F.relu(firstLayerOutput)))
+        return try classify(conv3(x))
+    }
+
+    /// ReLU, global average pooling and the linear classifier on conv3's output.
+    private func classify(_ conv3Output: Tensor) throws -> Tensor {
+        try fc(F.adaptiveAvgPool2d(F.relu(conv3Output), outputSize: (1, 1)).flattened(from: 1))
     }
 }

@@ -114,4 +114,36 @@ struct ModelStructureTests {
         let c = try PreActResNet18(generator: Generator(seed: 10)).linear.weight.floats()
         #expect(a == b && a != c)
     }
+
+    @Test("SmallCNN keeps conv1's and conv2's outputs blocked: logits, input gradient and conv2/conv3/fc gradients equal its NCHW layers bit for bit, conv1's to rounding")
+    func smallCNNBlockedForward() throws {
+        let model = try SmallCNN(generator: Generator(seed: 4))
+        let x = try Tensor.rand([8, 1, 28, 28], generator: Generator(seed: 5))
+        func pass(_ forward: (Tensor) throws -> Tensor) throws -> [(name: String, values: [Float])] {
+            try model.zeroGrad()
+            let input = try x.detached().requiringGrad()
+            let logits = try forward(input)
+            try F.logSoftmax(logits, dim: 1).sum().backward()
+            return try [("logits", logits.floats()), ("input gradient", input.grad!.floats())]
+                + model.namedParameters().map { ($0.name, try $0.tensor.grad!.floats()) }
+        }
+        let before = ActivationLayout.blockedForwards
+        let blocked = try pass { try model($0) }
+        #expect(ActivationLayout.blockedForwards == before + 3, "the forward pass did not run the blocked convolutions")
+        let nchw = try pass { try model.rest(model.firstLayer($0)) }
+        #expect(ActivationLayout.blockedForwards == before + 3)
+        #expect(blocked.map(\.name) == nchw.map(\.name))
+        for (a, b) in zip(blocked, nchw) {
+            if a.name.hasPrefix("conv1.") {
+                // oneDNN's backward-weights pass for the 1-channel conv1 sums in another order when
+                // its output gradient arrives blocked than when libtorch reorders it: same kernel and
+                // formats (ONEDNN_VERBOSE), float32 rounding apart.
+                let scale = b.values.map { abs($0) }.max() ?? 0
+                let worst = zip(a.values, b.values).map { abs($0 - $1) }.max() ?? .infinity
+                #expect(worst <= 1e-5 * scale, "\(a.name): \(worst) of \(scale)")
+            } else {
+                #expect(a.values == b.values, "\(a.name)")
+            }
+        }
+    }
 }

@@ -1,4 +1,4 @@
-// ConvolutionAlgorithm.winograd (CTorch's winograd.cpp): oneDNN's Winograd kernels for CPU 3×3
+// ConvolutionAlgorithm.winograd (CTorch's onednn_conv.cpp): oneDNN's Winograd kernels for CPU 3×3
 // stride-1 convolutions, against libtorch's own (direct) kernels on the same tensors. Winograd's
 // float32 rounding differs, so results agree to a relative 1e-4 of the largest value, not bit for bit.
 import Foundation

@@ -221,7 +221,7 @@ dt_tensor *dt_one_hot(const dt_tensor *a, int64_t num_classes, dt_error *err);
 
 /* ---- neural-network functions (nn.cpp) ---- */
 /* With the calling thread's Winograd switch on (dt_set_winograd), a CPU float32 3×3 stride-1
-   convolution runs through oneDNN's Winograd kernels (winograd.cpp); every other one as before. */
+   convolution runs through oneDNN's Winograd kernels (onednn_conv.cpp); every other one as before. */
 dt_tensor *dt_conv2d(const dt_tensor *x, const dt_tensor *w, const dt_tensor *b /* nullable */, const int64_t *stride,
                      const int64_t *padding, const int64_t *dilation, int64_t groups, dt_error *err);
 dt_tensor *dt_linear(const dt_tensor *x, const dt_tensor *w, const dt_tensor *b /* nullable */, dt_error *err);
@@ -242,7 +242,7 @@ dt_tensor *dt_kl_div(const dt_tensor *input, const dt_tensor *target, int64_t re
                      dt_error *err);
 dt_tensor *dt_mse_loss(const dt_tensor *input, const dt_tensor *target, int64_t reduction, dt_error *err);
 
-/* ---- Winograd convolutions (winograd.cpp) ---- */
+/* ---- convolutions through oneDNN directly (onednn_conv.cpp) ---- */
 /* Whether this build has them (oneDNN's headers and library were libtorch's own at build time). */
 bool dt_winograd_available(void);
 /* The calling thread's switch, like autocast's; returns the previous state. On stays off when the
@@ -251,6 +251,16 @@ bool dt_set_winograd(bool on);
 bool dt_winograd_enabled(void);
 /* Convolutions the calling thread has run forward through the Winograd kernels so far. */
 uint64_t dt_winograd_forwards(void);
+/* A CPU float32 convolution (dilation 1, one group) whose input and/or output is in oneDNN's blocked
+   layout: a [N, C/16, H, W, 16] tensor for the [N, C, H, W] values, where NCHW would make oneDNN
+   reorder. The same kernels and results as dt_conv2d, bit for bit. NULL without an error when it
+   does not apply (no oneDNN in this build, autocast on, another device or dtype, C not a multiple
+   of 16 where blocked, or no oneDNN kernel for the shape): then run dt_conv2d on NCHW tensors. */
+dt_tensor *dt_conv2d_blocked(const dt_tensor *x, const dt_tensor *w, const dt_tensor *b /* nullable */,
+                             const int64_t *stride, const int64_t *padding, bool src_blocked, bool dst_blocked,
+                             dt_error *err);
+/* Convolutions the calling thread has run forward through dt_conv2d_blocked so far. */
+uint64_t dt_blocked_forwards(void);
 
 /* ---- autograd (autograd.cpp) ---- */
 void dt_set_requires_grad(dt_tensor *t, bool requires_grad, dt_error *err);

@@ -38,4 +38,12 @@ public final class Conv2d: Layer {
     public func callAsFunction(_ input: Tensor) throws -> Tensor {
         try F.conv2d(input, weight: weight, bias: bias, stride: stride, padding: padding, groups: groups)
     }
+
+    /// This layer with its input and output in the given layouts (Torch's `ActivationLayout`): the
+    /// same values, without oneDNN's reorders on a blocked side. nil where that does not apply (see
+    /// `F.conv2d(_:weight:bias:stride:padding:input:output:)`); then call the layer on NCHW tensors.
+    public func callAsFunction(_ input: Tensor, from: ActivationLayout, to: ActivationLayout) throws -> Tensor? {
+        guard groups == 1 else { return nil }
+        return try F.conv2d(input, weight: weight, bias: bias, stride: stride, padding: padding, input: from, output: to)
+    }
 }
