@@ -193,6 +193,8 @@ struct CLIErrorTableTests {
         .init(.resume("--epochs", "2"), .usage, "--resume continues a run with its saved settings; drop --epochs"),
         .init(.resume("--momentum", "0.5"), .usage, "--resume continues a run with its saved settings; drop --momentum"),
         .init(.resume("--channels-last"), .usage, "--resume continues a run with its saved settings; drop --channels-last"),
+        .init(.resume("--convolutions", "direct"), .usage, "--resume continues a run with its saved settings; drop --convolutions"),
+        .init(.train("--convolutions", "fast"), .usage, "Please provide one of 'direct' and 'winograd'"),
         .init(.resume("--setting", "fast"), .usage, "--resume continues a run with its saved settings; drop --setting"),
         .init(.resume("--rotation", "15"), .usage, "--resume continues a run with its saved settings; drop --rotation"),
         .init(.resume("--fat-tau", "2"), .usage, "--resume continues a run with its saved settings; drop --fat-tau"),
