@@ -1,4 +1,5 @@
-// Doctor.swift: `deat doctor` reports what deat runs on (libtorch, threads, BLAS speed, devices)
+// Doctor.swift: `deat doctor` reports what deat runs on (libtorch, threads, BLAS speed, devices,
+// whether this build has its own oneDNN convolutions)
 // and checks that a model runs on a batch of a given shape.
 import ArgumentParser
 import Foundation
@@ -36,6 +37,9 @@ struct Doctor: ParsableCommand {
         print("threads: \(Runtime.threads) (cores: \(ProcessInfo.processInfo.activeProcessorCount))")
         print("CUDA devices: \(Device.cudaDeviceCount)")
         print(String(format: "BLAS: %.1f GFLOP/s (512×512 float32 matmul)", try matmulGFLOPs(device: device)))
+        print(ConvolutionAlgorithm.winogradAvailable
+            ? "oneDNN convolutions: Winograd and blocked activations (deat train defaults to --convolutions winograd on the CPU)"
+            : "oneDNN convolutions: not in this build (apt install libdnnl-dev, then rebuild deat); libtorch's kernels only")
         let model = try SmallCNN(device: device, generator: Generator(seed: runtime.seed))
         model.eval()
         let x = try Tensor.rand(parsedShape(), device: device)
