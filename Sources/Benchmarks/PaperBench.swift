@@ -117,8 +117,10 @@ public struct PaperBench {
     public var evalBatchSize = 250
     public var seed: UInt64 = 0
     public var device: Device = .cpu
-    /// The training steps' CPU 3×3 convolutions (evaluation always runs libtorch's direct ones).
-    public var convolutions = ConvolutionAlgorithm.direct
+    /// The training steps' CPU 3×3 convolutions (evaluation always runs libtorch's direct ones); nil:
+    /// `ConvolutionAlgorithm.fastest(on: device)` for a method trained afresh, and what a method
+    /// already in the output directory was trained with, so that an earlier bench still resumes.
+    public var convolutions: ConvolutionAlgorithm?
 
     /// Every method's evaluations: the report's key (eval-KEY.json) and the attack list, with
     /// Table 1's PGD-100 besides the PGD-20 most papers quote (docs/methods.md §5).
@@ -145,7 +147,7 @@ public struct PaperBench {
         c.trainSubset = trainSubset
         if let validationSize { c.validationSize = validationSize }
         c.seed = seed
-        c.convolutions = convolutions
+        c.convolutions = convolutions ?? .fastest(on: device)
         if let learningRate { c.learningRate = learningRate }
         if let gamma = entry.gamma { c.gamma = gamma }
         return c
@@ -160,8 +162,8 @@ public struct PaperBench {
         var table = BenchTable(setting: "", rows: [], deatVersion: Runtime.deatVersion)
         for (index, entry) in entries.enumerated() {
             report(.method(name: entry.name, index: index, count: entries.count))
-            let config = config(entry)
             let runDirectory = out.appendingPathComponent(entry.name)
+            let config = config(entry, in: runDirectory)
             /// Adds the method's row and rewrites OUT/bench.json and bench.md with it.
             func record(_ row: BenchRow) throws {
                 rows.append(row)
@@ -226,6 +228,14 @@ public struct PaperBench {
         return "\(setting.rawValue) setting, \(dataset.rawValue), \(c.model), ε = \(String(format: "%.4g", c.epsilon)), \(c.epochs) epochs on \(data), batch \(c.batchSize), "
             + "lr \(c.learningRate) \(c.schedule.rawValue), seed \(seed); \(selection == .best ? "best-validation" : "last-epoch") model; "
             + "\(attacks) on \(evaluated); train min = training loop only"
+    }
+
+    /// `config(entry)` for the run in `runDirectory`: with the convolutions a run already there was
+    /// trained with, unless the bench names them (a bench started before they were a setting resumes).
+    public func config(_ entry: Entry, in runDirectory: URL) -> TrainingConfig {
+        var c = config(entry)
+        if convolutions == nil, let saved = try? RunFiles.savedConfig(in: runDirectory) { c.convolutions = saved.convolutions }
+        return c
     }
 
     /// Trains (or resumes, or just reopens) one method's run, as `deat train` would: the same data,

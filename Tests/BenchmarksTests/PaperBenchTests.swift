@@ -40,6 +40,25 @@ struct PaperBenchTests {
         #expect(config.dataDirectory == "/usr/share/datasets/fashion-mnist")
     }
 
+    @Test("convolutions: the fastest for a new method, the saved ones for a method already trained, the named ones when named",
+          .enabled(if: fashionMNISTAvailable))
+    func convolutionsOfARun() throws {
+        try withTemporaryDirectory { dir in
+            var bench = PaperBench(dataset: .fashionMNIST, entries: [try PaperBench.Entry(parsing: "free-1")])
+            (bench.epochs, bench.trainSubset, bench.validationSize) = (1, 64, 0)
+            let runDirectory = dir.appendingPathComponent("free-1")
+            #expect(bench.config(bench.entries[0], in: runDirectory).convolutions == .fastest(on: .cpu))
+            // A run trained before the setting existed: its config says direct.
+            var old = bench.config(bench.entries[0])
+            (old.convolutions, old.stopAfterBatches) = (.direct, 1)
+            let run = try TrainingRun(config: old, directory: runDirectory, device: .cpu)
+            try run.trainer.run()
+            #expect(bench.config(bench.entries[0], in: runDirectory).convolutions == .direct)
+            bench.convolutions = .winograd
+            #expect(bench.config(bench.entries[0], in: runDirectory).convolutions == .winograd)
+        }
+    }
+
     @Test("a method whose training diverges is a row saying where, not evaluated, and the bench goes on to the next",
           .enabled(if: fashionMNISTAvailable))
     func divergedMethodIsARow() throws {

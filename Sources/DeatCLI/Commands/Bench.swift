@@ -65,7 +65,7 @@ struct BenchPaper: ParsableCommand {
     @Option(help: "L∞ radius, as 8/255 or 0.1 (default: 0.1, or 8/255 for CIFAR).") var eps: Epsilon?
     @Option(help: "Which model to evaluate: best (best validation PGD accuracy, the paper's selection) or last (default: best in standard, last in fast, which validates no epoch).") var select: PaperBench.Selection?
     @Option(help: "Attack batch size.") var evalBatchSize: Int = 250
-    @Option(help: "Kernels of the training steps' CPU 3×3 stride-1 convolutions: winograd or direct (see deat train --help) (default: winograd on the CPU where this build has it, else direct).") var convolutions: ConvolutionAlgorithm?
+    @Option(help: "Kernels of the training steps' CPU 3×3 stride-1 convolutions: winograd or direct (see deat train --help) (default: winograd on the CPU where this build has it, else direct; a method already in OUT keeps what it was trained with).") var convolutions: ConvolutionAlgorithm?
     @Option(help: "Output directory (default: runs/bench-paper-DATASET).") var out: String?
     @OptionGroup var attackOptions: AttackSuiteOptions
     @OptionGroup var runtime: RuntimeOptions
@@ -106,7 +106,7 @@ struct BenchPaper: ParsableCommand {
         bench.selection = select ?? (setting == .fast ? .last : .best)
         bench.attackOptions = attackOptions.suite
         bench.evalBatchSize = evalBatchSize
-        bench.convolutions = convolutions ?? .fastest(on: device)
+        bench.convolutions = convolutions
         bench.seed = runtime.seed
         bench.device = device
         let outURL = URL(fileURLWithPath: out ?? "runs/bench-paper-\(dataset.rawValue)")
@@ -181,8 +181,9 @@ extension BenchPaper {
         let counts = [("epochs", bench.epochs), ("train-subset", bench.trainSubset), ("n", bench.n), ("validation-size", bench.validationSize)]
         e += counts.compactMap { key, value in value.map { (key, "\($0)") } }
         if let eps { e.append(("eps", eps.text)) }
-        e += [("select", bench.selection.rawValue), ("eval-batch-size", "\(bench.evalBatchSize)"),
-              ("convolutions", bench.convolutions.rawValue), ("out", out.path)]
+        e += [("select", bench.selection.rawValue), ("eval-batch-size", "\(bench.evalBatchSize)")]
+        if let convolutions = bench.convolutions { e.append(("convolutions", convolutions.rawValue)) }
+        e.append(("out", out.path))
         return ResolvedConfig(command: "bench paper", entries: e + attackOptions.configEntries + runtime.configEntries)
     }
 }
