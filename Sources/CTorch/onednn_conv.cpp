@@ -11,8 +11,9 @@
 // - Blocked activations (dt_conv2d_blocked). libtorch hands oneDNN NCHW tensors, and oneDNN's
 //   kernels read and write a blocked layout (nChw16c), so every convolution reorders its input, its
 //   output and both gradients. Between two convolutions with only a ReLU between them (SmallCNN) the
-//   activations can stay blocked, as a [N, C/16, H, W, 16] tensor: the same kernels, bit for bit,
-//   without the reorders.
+//   activations can stay blocked, as a [N, C/16, H, W, 16] tensor: the same kernels without the
+//   reorders, and the same values, except that oneDNN's backward-weights pass may sum in another
+//   order when its output gradient arrives blocked (SmallCNN's one-channel conv1: rounding apart).
 //
 // Both are one custom autograd function over oneDNN's direct or Winograd primitives, built once per
 // shape and layout. Its backward runs oneDNN's backward-data and backward-weights passes, unless the

@@ -41,9 +41,9 @@ public final class SmallCNN: SplitAtFirstLayer {
     }
 
     /// `rest(firstLayer(input))` with conv1's and conv2's outputs (and their ReLUs and gradients)
-    /// kept in oneDNN's blocked layout: the same kernels and values bit for bit, without the
-    /// reorders libtorch's NCHW tensors cost around each convolution, a fifth of a training replay
-    /// (docs/benchmarks.md "Blocked activations"). nil where it does not apply: a channels-last
+    /// kept in oneDNN's blocked layout: the same kernels and values (conv1's weight gradient to
+    /// rounding, summed in another order), without the reorders libtorch's NCHW tensors cost around
+    /// each convolution, a fifth of a training replay (docs/benchmarks.md "Blocked activations"). nil where it does not apply: a channels-last
     /// model (which runs oneDNN's NHWC kernels), not CPU float32, autocast, no oneDNN in this build.
     private func blockedForward(_ input: Tensor) throws -> Tensor? {
         guard !conv2.weight.isChannelsLast, let a1 = try conv1(normalize(input), from: .nchw, to: .blocked),

@@ -3,7 +3,7 @@
 // tensors and oneDNN's kernels read and write a blocked layout, so each convolution reorders its
 // input, its output and both their gradients: a fifth of a SmallCNN replay. A model whose
 // convolutions follow each other with only element-wise ops between them keeps the activations
-// blocked instead, as [N, C/16, H, W, 16] tensors, and runs the same kernels bit for bit.
+// blocked instead, as [N, C/16, H, W, 16] tensors, and runs the same kernels on the same values.
 import CTorch
 
 /// How a convolution's input or output holds its [N, C, H, W] values.
@@ -21,7 +21,8 @@ public enum ActivationLayout: Sendable {
 
 extension F {
     /// A 2-D convolution (dilation 1, one group) through oneDNN with `input` and `output` in the given
-    /// layouts; the same values as `conv2d`, bit for bit, without the reorders of a blocked side.
+    /// layouts: the same kernels as `conv2d` without the reorders of a blocked side, and the same
+    /// values, except that the weight gradient may be summed in another order (float32 rounding).
     /// nil where it does not apply: a build without oneDNN, another device or dtype than CPU float32,
     /// autocast on, a blocked side whose channels are not a multiple of 16, or no oneDNN kernel for
     /// the shape; then run `conv2d` on NCHW tensors.

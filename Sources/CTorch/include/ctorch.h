@@ -253,7 +253,8 @@ bool dt_winograd_enabled(void);
 uint64_t dt_winograd_forwards(void);
 /* A CPU float32 convolution (dilation 1, one group) whose input and/or output is in oneDNN's blocked
    layout: a [N, C/16, H, W, 16] tensor for the [N, C, H, W] values, where NCHW would make oneDNN
-   reorder. The same kernels and results as dt_conv2d, bit for bit. NULL without an error when it
+   reorder. The same kernels as dt_conv2d and the same values, except that the backward-weights pass
+   may sum in another order when its output gradient arrives blocked. NULL without an error when it
    does not apply (no oneDNN in this build, autocast on, another device or dtype, C not a multiple
    of 16 where blocked, or no oneDNN kernel for the shape): then run dt_conv2d on NCHW tensors. */
 dt_tensor *dt_conv2d_blocked(const dt_tensor *x, const dt_tensor *w, const dt_tensor *b /* nullable */,
