@@ -240,15 +240,15 @@ std::pair<at::Tensor, at::Tensor> backward_weights_pass(const Plan &p, const at:
 }
 
 struct OneDNNConv2d : public torch::autograd::Function<OneDNNConv2d> {
-  // x in its settings' src layout, w contiguous OIHW, b contiguous or empty (no bias).
+  // x in the settings' src layout, w contiguous OIHW, b contiguous or empty (no bias); `plan` is the
+  // one onednn_conv2d looked up for them (the backward looks it up again: only tensors and IValues
+  // can be saved).
   static at::Tensor forward(torch::autograd::AutogradContext *ctx, const at::Tensor &x, const at::Tensor &w,
-                            const at::Tensor &b, int64_t sh, int64_t sw, int64_t ph, int64_t pw, bool winograd,
-                            int64_t src_layout, int64_t dst_layout) {
+                            const at::Tensor &b, const Settings &s, const std::shared_ptr<Plan> &plan) {
     ctx->save_for_backward({x, w});
     const bool has_bias = b.numel() > 0;
-    ctx->saved_data["settings"] = std::vector<int64_t>{sh, sw, ph, pw, winograd, src_layout, dst_layout, has_bias};
-    const Settings settings{sh, sw, ph, pw, winograd, static_cast<int32_t>(src_layout), static_cast<int32_t>(dst_layout)};
-    return forward_pass(*plan_for(settings.key(x, w, has_bias)), x, w, has_bias ? b : at::Tensor(), settings.dst_layout);
+    ctx->saved_data["settings"] = std::vector<int64_t>{s.sh, s.sw, s.ph, s.pw, s.winograd, s.src_layout, s.dst_layout, has_bias};
+    return forward_pass(*plan, x, w, has_bias ? b : at::Tensor(), s.dst_layout);
   }
 
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext *ctx,
@@ -286,7 +286,7 @@ struct OneDNNConv2d : public torch::autograd::Function<OneDNNConv2d> {
         if (need_w || need_b) std::tie(gw, gb) = backward_weights_pass(p, x, g_weights, w, has_bias);
       }
     }
-    torch::autograd::variable_list out(11);
+    torch::autograd::variable_list out(5);  // one per forward argument
     out[0] = need_x ? gx : at::Tensor();
     out[1] = need_w ? gw : at::Tensor();
     out[2] = need_b ? gb : at::Tensor();
@@ -298,11 +298,11 @@ bool f32_cpu(const at::Tensor &t) { return t.device().is_cpu() && t.scalar_type(
 
 // The op, or an undefined tensor when oneDNN has no kernel for it.
 at::Tensor onednn_conv2d(const at::Tensor &x, const at::Tensor &w, const at::Tensor &b, const Settings &s) {
-  if (plan_for(s.key(x, w, b.defined())) == nullptr) return at::Tensor();
+  const std::shared_ptr<Plan> plan = plan_for(s.key(x, w, b.defined()));
+  if (plan == nullptr) return at::Tensor();
   // Without a bias an empty stand-in: the autograd function's tensor arguments must be defined.
   return OneDNNConv2d::apply(x.contiguous(format_of(s.src_layout)), w.contiguous(),
-                             b.defined() ? b.contiguous() : at::empty({0}, w.options()), s.sh, s.sw, s.ph, s.pw,
-                             s.winograd, static_cast<int64_t>(s.src_layout), static_cast<int64_t>(s.dst_layout));
+                             b.defined() ? b.contiguous() : at::empty({0}, w.options()), s, plan);
 }
 
 }  // namespace
@@ -323,7 +323,7 @@ at::Tensor winograd_conv2d(const at::Tensor &x, const at::Tensor &w, const c10::
   // cost more than its cheaper products save there (SmallCNN's 1→32 conv1 ran slower through it).
   if (x.size(1) < 16 || w.size(0) < 16) return at::Tensor();
   if (x.size(2) + 2 * padding[0] < 3 || x.size(3) + 2 * padding[1] < 3) return at::Tensor();
-  // Channels-last only when x says so unambiguously (more than one channel); otherwise NCHW.
+  // Channels-last when x's strides say so (unambiguous with 16+ channels); otherwise NCHW.
   const int32_t layout = x.suggest_memory_format() == at::MemoryFormat::ChannelsLast ? kNHWC : kNCHW;
   at::Tensor y = onednn_conv2d(x, w, b, Settings{1, 1, padding[0], padding[1], true, layout, layout});
   if (y.defined()) ++winograd_forwards;

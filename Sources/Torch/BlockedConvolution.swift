@@ -41,7 +41,7 @@ extension F {
 extension Tensor {
     /// This blocked [N, C/16, H, W, 16] tensor as NCHW [N, C, H, W] (tests, debugging).
     public func blockedToNCHW() throws -> Tensor {
-        precondition(rank == 5 && shape[4] == 16, "a blocked activation is [N, C/16, H, W, 16], not \(shape)")
+        guard rank == 5, shape[4] == 16 else { throw TorchError("a blocked activation is [N, C/16, H, W, 16], not \(shape)") }
         return try permuted([0, 1, 4, 2, 3]).reshaped([shape[0], shape[1] * 16, shape[2], shape[3]])
     }
 }
